@@ -1,0 +1,243 @@
+"""Shape primitives: reshape, transpose, broadcast_to, indexing, concatenate and stack.
+
+These move entries around without arithmetic, so each vjp moves the gradient back
+the same way and each jvp moves the tangent forward the same way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from steepest.ops.core import input_of, operand, primitive, record, unary
+from steepest.tensor import Tensor
+
+__all__ = [
+    "reshape", "transpose", "swapaxes", "broadcast_to", "squeeze", "expand_dims", "getitem",
+    "scatter_add", "concatenate", "stack",
+]
+
+
+# --- the rules run on ndarrays in a plain backward pass and on Tensors under create_graph ----
+def _broadcast_to(v, shape):
+    return broadcast_to(v, shape) if isinstance(v, Tensor) else np.broadcast_to(v, shape)
+
+
+def _scatter(v, shape, index):
+    if isinstance(v, Tensor):
+        return scatter_add(v, shape, index)
+    return _scatter_array(v, shape, index)
+
+
+# z = reshape(x);  the gradient is reshaped back
+RESHAPE = primitive(
+    "reshape",
+    vjps=(lambda g, z, x, shape: g.reshape(x.shape),),
+    jvps=(lambda dx, z, x, shape: dx.reshape(shape),),
+)
+
+
+def reshape(x: Any, shape: Any) -> Tensor:
+    """The same entries in a new shape (one entry may be -1)."""
+    xd = operand(x)
+    shape = (shape,) if isinstance(shape, (int, np.integer)) else tuple(shape)
+    try:
+        z = np.reshape(xd, shape)
+    except ValueError:
+        raise ValueError(f"reshape: cannot reshape shape {np.shape(xd)} ({np.size(xd)} entries) "
+                         f"into {shape}") from None
+    return record(z, RESHAPE, (input_of(x, xd),), (z.shape,))
+
+
+def squeeze(x: Any, axis: Any = None) -> Tensor:
+    """Drop axes of length 1 (all of them, or those named by `axis`)."""
+    shape = np.shape(operand(x))
+    if axis is None:
+        axes = {i for i, n in enumerate(shape) if n == 1}
+    else:
+        axes = {a % len(shape) for a in ((axis,) if isinstance(axis, int) else axis)}
+        bad = [a for a in axes if shape[a] != 1]
+        if bad:
+            raise ValueError(f"squeeze: axis {bad[0]} of shape {shape} has length {shape[bad[0]]}, not 1")
+    return reshape(x, tuple(n for i, n in enumerate(shape) if i not in axes))
+
+
+def expand_dims(x: Any, axis: int) -> Tensor:
+    """Insert an axis of length 1 at position `axis`."""
+    shape = list(np.shape(operand(x)))
+    if not -len(shape) - 1 <= axis <= len(shape):
+        raise ValueError(f"expand_dims: axis {axis} is out of range for shape {tuple(shape)}")
+    shape.insert(axis % (len(shape) + 1), 1)
+    return reshape(x, tuple(shape))
+
+
+# z = transpose(x, axes);  the gradient is transposed by the inverse permutation
+TRANSPOSE = primitive(
+    "transpose",
+    vjps=(lambda g, z, x, axes: g.transpose(tuple(np.argsort(axes))),),
+    jvps=(lambda dx, z, x, axes: dx.transpose(axes),),
+)
+
+
+def transpose(x: Any, axes: Sequence[int] | None = None) -> Tensor:
+    """Permute the axes (reverse them when `axes` is None)."""
+    xd = operand(x)
+    ndim = np.ndim(xd)
+    axes = tuple(range(ndim))[::-1] if axes is None else tuple(int(a) % max(ndim, 1) for a in axes)
+    if sorted(axes) != list(range(ndim)):
+        raise ValueError(f"transpose: axes {axes} are not a permutation of the {ndim} axes of shape "
+                         f"{np.shape(xd)}")
+    return unary(TRANSPOSE, lambda v: np.transpose(v, axes), x, params=(axes,))
+
+
+def swapaxes(x: Any, axis1: int, axis2: int) -> Tensor:
+    """Exchange two axes."""
+    ndim = np.ndim(operand(x))
+    axes = list(range(ndim))
+    axes[axis1], axes[axis2] = axes[axis2], axes[axis1]
+    return transpose(x, axes)
+
+
+# z = x broadcast to shape;  the engine sums the gradient back to x's shape
+BROADCAST_TO = primitive(
+    "broadcast_to",
+    vjps=(lambda g, z, x, shape: g,),
+    jvps=(lambda dx, z, x, shape: _broadcast_to(dx, shape),),
+)
+
+
+def broadcast_to(x: Any, shape: Any) -> Tensor:
+    """x repeated along new or length-1 axes to `shape` (a read-only view, no copy)."""
+    xd = operand(x)
+    shape = (shape,) if isinstance(shape, (int, np.integer)) else tuple(shape)
+    try:
+        z = np.broadcast_to(xd, shape)
+    except ValueError:
+        raise ValueError(f"broadcast_to: cannot broadcast shape {np.shape(xd)} to {shape}") from None
+    return record(z, BROADCAST_TO, (input_of(x, xd),), (shape,))
+
+
+# --- indexing ---------------------------------------------------------------------------------
+def _normalize_index(index: Any) -> Any:
+    """Tensors and lists inside an index become ndarrays; the rest is NumPy's indexing."""
+    parts = index if isinstance(index, tuple) else (index,)
+    out = []
+    for p in parts:
+        if isinstance(p, Tensor):
+            p = p.data
+        elif isinstance(p, list):
+            p = np.asarray(p)
+        if isinstance(p, np.ndarray) and p.dtype.kind not in "biu":
+            raise IndexError(f"getitem: index arrays must be integers or booleans, got dtype {p.dtype}")
+        out.append(p)
+    return tuple(out)
+
+
+def _repeats_possible(index: tuple) -> bool:
+    return any(isinstance(p, np.ndarray) and p.dtype.kind in "iu" for p in index)
+
+
+def _scatter_array(v, shape, index):
+    """zeros(shape) with v added at `index`; repeated positions add up."""
+    out = np.zeros(shape, dtype=np.result_type(v))
+    if _repeats_possible(index):
+        np.add.at(out, index, v)
+    else:
+        out[index] = v
+    return out
+
+
+# z = x[index];  the gradient is added back at the indexed positions (repeats accumulate)
+GETITEM = primitive(
+    "getitem",
+    vjps=(lambda g, z, x, index: _scatter(g, x.shape, index),),
+    jvps=(lambda dx, z, x, index: dx[index],),
+)
+
+
+def getitem(x: Any, index: Any) -> Tensor:
+    """x[index] with NumPy's basic and advanced indexing (ints, slices, None, ..., masks, int arrays)."""
+    xd = operand(x)
+    index = _normalize_index(index)
+    try:
+        z = xd[index]
+    except IndexError as err:
+        raise IndexError(f"getitem: {err} (tensor of shape {np.shape(xd)})") from None
+    return record(z, GETITEM, (input_of(x, xd),), (index,))
+
+
+# z = zeros(shape) with x added at index;  the gradient is read back at index
+SCATTER_ADD = primitive(
+    "scatter_add",
+    vjps=(lambda g, z, x, shape, index: g[index],),
+    jvps=(lambda dx, z, x, shape, index: _scatter(dx, shape, index),),
+)
+
+
+def scatter_add(x: Any, shape: tuple[int, ...], index: Any) -> Tensor:
+    """A tensor of zeros of `shape` with x added at `index` (repeats add up): getitem's adjoint."""
+    index = _normalize_index(index)
+    return unary(SCATTER_ADD, lambda v: _scatter_array(v, tuple(shape), index), x,
+                 params=(tuple(shape), index))
+
+
+# --- joining ----------------------------------------------------------------------------------
+def _piece(axis, start, stop):
+    return (slice(None),) * axis + (slice(start, stop),)
+
+
+# z = [x_0, x_1, ...] along axis;  the gradient of x_i is its slice of g
+CONCATENATE = primitive(
+    "concatenate",
+    vjps=(lambda i, g, z, *xs_and_params: g[_piece(*_concat_place(i, xs_and_params))],),
+    jvps=(lambda i, dx, z, *xs_and_params: _scatter(dx, z.shape, _piece(*_concat_place(i, xs_and_params))),),
+    variadic=True,
+)
+
+
+def _concat_place(i, xs_and_params):
+    *_, axis, bounds = xs_and_params
+    return axis, bounds[i], bounds[i + 1]
+
+
+def _join_inputs(name: str, tensors: Any) -> tuple[list, list]:
+    if isinstance(tensors, (Tensor, np.ndarray)) or not isinstance(tensors, Sequence) or len(tensors) == 0:
+        raise TypeError(f"{name}: expects a non-empty list of tensors")
+    values = [operand(t) for t in tensors]
+    return values, [input_of(t, v) for t, v in zip(tensors, values, strict=True)]
+
+
+def concatenate(tensors: Sequence[Any], axis: int = 0) -> Tensor:
+    """Join tensors along an existing axis."""
+    values, inputs = _join_inputs("concatenate", tensors)
+    try:
+        z = np.concatenate(values, axis=axis)
+    except (ValueError, np.exceptions.AxisError):
+        shapes = ", ".join(str(np.shape(v)) for v in values)
+        raise ValueError(f"concatenate: shapes {shapes} do not fit together along axis {axis}; "
+                         "all other axes must be equal") from None
+    axis = axis % z.ndim
+    bounds = tuple(np.cumsum([0] + [np.shape(v)[axis] for v in values]).tolist())
+    return record(z, CONCATENATE, tuple(inputs), (axis, bounds))
+
+
+# z = stack of x_i along a new axis;  the gradient of x_i is g[..., i, ...]
+STACK = primitive(
+    "stack",
+    vjps=(lambda i, g, z, *xs_and_params: g[(slice(None),) * xs_and_params[-1] + (i,)],),
+    jvps=(lambda i, dx, z, *xs_and_params: _scatter(dx, z.shape, (slice(None),) * xs_and_params[-1] + (i,)),),
+    variadic=True,
+)
+
+
+def stack(tensors: Sequence[Any], axis: int = 0) -> Tensor:
+    """Join tensors of equal shape along a new axis."""
+    values, inputs = _join_inputs("stack", tensors)
+    try:
+        z = np.stack(values, axis=axis)
+    except (ValueError, np.exceptions.AxisError):
+        shapes = ", ".join(str(np.shape(v)) for v in values)
+        raise ValueError(f"stack: shapes {shapes} must all be equal (axis {axis})") from None
+    return record(z, STACK, tuple(inputs), (axis % z.ndim,))

@@ -1,0 +1,420 @@
+"""The Tensor: an ndarray, the gradient it receives, and the operation that made it.
+
+A Tensor made by an operation on tensors that require gradients is a node of the
+computational graph: it remembers the primitive (`_op`), its inputs (`_inputs`, tensors
+or constants) and the static parameters of the call (`_params`, e.g. an axis).
+There is no separate node object: the output tensor is the node, so the graph
+holds no reference cycles and is freed as soon as the last output goes away.
+"""
+
+from __future__ import annotations
+
+import numbers
+from collections.abc import Iterator
+from typing import Any
+
+import numpy as np
+
+__all__ = ["Tensor", "tensor", "GradMode", "is_grad_enabled"]
+
+
+class GradMode:
+    """Whether operations record the graph. `steepest.no_grad()` switches it off."""
+
+    enabled = True
+
+
+def is_grad_enabled() -> bool:
+    """True when operations on tensors that require gradients record the graph."""
+    return GradMode.enabled
+
+
+def _as_array(data: Any, dtype: Any, who: str) -> np.ndarray:
+    """A fresh ndarray of `data` (never the caller's memory), with NumPy's dtype rules."""
+    if isinstance(data, Tensor):
+        data = data.data
+    try:
+        array = np.array(data, dtype=dtype, copy=True)
+    except (TypeError, ValueError) as err:
+        raise TypeError(f"{who}: cannot make a tensor of {type(data).__name__} ({err})") from None
+    if array.dtype.kind not in "biufc":
+        raise TypeError(
+            f"{who}: data must be numbers, got dtype {array.dtype} from {type(data).__name__}; "
+            "pass numbers, nested lists of numbers or a numeric ndarray"
+        )
+    return array
+
+
+def _check_can_require_grad(array: np.ndarray, who: str) -> None:
+    if array.dtype.kind not in "fc":
+        raise TypeError(
+            f"{who}: only floating-point tensors can require gradients, got dtype {array.dtype}; "
+            "pass float data (1.0 rather than 1) or dtype=np.float64"
+        )
+
+
+class Tensor:
+    """An n-dimensional array that can record the operations made on it.
+
+    Build one with `steepest.tensor(data, requires_grad=...)`; `Tensor(data)` does the same.
+    The data is always copied, so later in-place updates (by an optimizer, say) never
+    touch the array the caller passed in.
+    """
+
+    __slots__ = ("data", "grad", "requires_grad", "name", "_op", "_inputs", "_params", "__weakref__")
+    __array_ufunc__ = None  # ndarray (op) Tensor defers to Tensor's reflected operators
+
+    def __init__(self, data: Any, requires_grad: bool = False, dtype: Any = None, name: str | None = None):
+        self.data = _as_array(data, dtype, "tensor")
+        if requires_grad:
+            _check_can_require_grad(self.data, "tensor")
+        self.grad: Tensor | None = None
+        self.requires_grad = bool(requires_grad)
+        self.name = name
+        self._op = None
+        self._inputs: tuple = ()
+        self._params: tuple = ()
+
+    # --- describing the array -------------------------------------------------------------
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return self.data.shape
+
+    @property
+    def ndim(self) -> int:
+        return self.data.ndim
+
+    @property
+    def size(self) -> int:
+        return self.data.size
+
+    @property
+    def dtype(self) -> np.dtype:
+        return self.data.dtype
+
+    @property
+    def is_leaf(self) -> bool:
+        """True for tensors made by the user rather than by an operation that records the graph."""
+        return self._op is None
+
+    @property
+    def op_name(self) -> str | None:
+        """Name of the primitive that made this tensor, or None for a leaf."""
+        return None if self._op is None else self._op.name
+
+    @property
+    def T(self) -> Tensor:
+        return transpose(self)
+
+    def item(self) -> float:
+        """The value of a one-element tensor as a Python number."""
+        if self.data.size != 1:
+            raise ValueError(f"item: only one-element tensors can be converted, got shape {self.shape}")
+        return self.data.item()
+
+    def numpy(self) -> np.ndarray:
+        """The underlying ndarray (shared, not copied), like `.data`."""
+        return self.data
+
+    def tolist(self) -> Any:
+        return self.data.tolist()
+
+    def detach(self) -> Tensor:
+        """A tensor with the same data that is cut from the graph and requires no gradient."""
+        return _wrap(self.data)
+
+    def requires_grad_(self, requires_grad: bool = True) -> Tensor:
+        """Switch gradient tracking of this leaf on or off, in place; returns self."""
+        if requires_grad:
+            _check_can_require_grad(self.data, "requires_grad_")
+        if not requires_grad and self._op is not None:
+            raise RuntimeError("requires_grad_: a tensor made by an operation cannot stop requiring grad; "
+                               "use .detach()")
+        self.requires_grad = bool(requires_grad)
+        return self
+
+    def backward(self, grad: Any = None, create_graph: bool = False) -> None:
+        """Accumulate d(self)/d(leaf) into `.grad` of every leaf that requires gradients.
+
+        Args:
+            grad: the gradient of some scalar with respect to this tensor; needed unless
+                this tensor has one element.
+            create_graph: record the backward pass itself, so that the gradients can be
+                differentiated again.
+        """
+        from steepest.autodiff import backward
+
+        backward(self, grad, create_graph=create_graph)
+
+    def zero_grad(self) -> None:
+        """Forget the accumulated gradient."""
+        self.grad = None
+
+    # --- printing ---------------------------------------------------------------------------
+    def __repr__(self) -> str:
+        body = np.array2string(self.data, separator=", ", prefix="tensor(")
+        extras = []
+        if self.data.dtype not in (np.float64, np.int64, np.bool_):
+            extras.append(f"dtype={self.data.dtype}")
+        if self._op is not None:
+            extras.append(f"op={self._op.name}")
+        elif self.requires_grad:
+            extras.append("requires_grad=True")
+        if self.name:
+            extras.append(f"name={self.name!r}")
+        return "tensor(" + ", ".join([body, *extras]) + ")"
+
+    def __len__(self) -> int:
+        if self.data.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return self.data.shape[0]
+
+    def __iter__(self) -> Iterator[Tensor]:
+        for i in range(len(self)):
+            yield self[i]
+
+    def __bool__(self) -> bool:
+        if self.data.size != 1:
+            raise ValueError(f"the truth value of a tensor of shape {self.shape} is ambiguous; "
+                             "use .any() or .all() on .data")
+        return bool(self.data)
+
+    def __float__(self) -> float:
+        return float(self.item())
+
+    def __int__(self) -> int:
+        return int(self.item())
+
+    __hash__ = object.__hash__  # comparisons return tensors, so identity is the hash
+
+    # --- arithmetic -------------------------------------------------------------------------
+    def __add__(self, other):
+        return add(self, other)
+
+    def __radd__(self, other):
+        return add(other, self)
+
+    def __sub__(self, other):
+        return sub(self, other)
+
+    def __rsub__(self, other):
+        return sub(other, self)
+
+    def __mul__(self, other):
+        return mul(self, other)
+
+    def __rmul__(self, other):
+        return mul(other, self)
+
+    def __truediv__(self, other):
+        return div(self, other)
+
+    def __rtruediv__(self, other):
+        return div(other, self)
+
+    def __pow__(self, other):
+        return power(self, other)
+
+    def __rpow__(self, other):
+        return power(other, self)
+
+    def __neg__(self):
+        return neg(self)
+
+    def __pos__(self):
+        return self
+
+    def __matmul__(self, other):
+        return matmul(self, other)
+
+    def __rmatmul__(self, other):
+        return matmul(other, self)
+
+    def __getitem__(self, index):
+        return getitem(self, index)
+
+    # comparisons give boolean tensors that record nothing (usable in `where`)
+    def __lt__(self, other):
+        return _wrap(self.data < _data(other))
+
+    def __le__(self, other):
+        return _wrap(self.data <= _data(other))
+
+    def __gt__(self, other):
+        return _wrap(self.data > _data(other))
+
+    def __ge__(self, other):
+        return _wrap(self.data >= _data(other))
+
+    def __eq__(self, other):  # type: ignore[override]
+        return _wrap(self.data == _data(other))
+
+    def __ne__(self, other):  # type: ignore[override]
+        return _wrap(self.data != _data(other))
+
+    def __and__(self, other):
+        return _wrap(self.data & _data(other))
+
+    def __or__(self, other):
+        return _wrap(self.data | _data(other))
+
+    def __invert__(self):
+        return _wrap(~self.data)
+
+    # --- methods that mirror the functions ----------------------------------------------------
+    def exp(self):
+        return exp(self)
+
+    def log(self):
+        return log(self)
+
+    def sin(self):
+        return sin(self)
+
+    def cos(self):
+        return cos(self)
+
+    def tan(self):
+        return tan(self)
+
+    def tanh(self):
+        return tanh(self)
+
+    def sigmoid(self):
+        return sigmoid(self)
+
+    def relu(self):
+        return relu(self)
+
+    def abs(self):
+        return abs_(self)
+
+    def sqrt(self):
+        return sqrt(self)
+
+    def clip(self, lo=None, hi=None):
+        return clip(self, lo, hi)
+
+    def maximum(self, other):
+        return maximum(self, other)
+
+    def minimum(self, other):
+        return minimum(self, other)
+
+    def matmul(self, other):
+        return matmul(self, other)
+
+    def sum(self, axis=None, keepdims=False):
+        return sum_(self, axis, keepdims)
+
+    def mean(self, axis=None, keepdims=False):
+        return mean(self, axis, keepdims)
+
+    def max(self, axis=None, keepdims=False):
+        return max_(self, axis, keepdims)
+
+    def min(self, axis=None, keepdims=False):
+        return min_(self, axis, keepdims)
+
+    def logsumexp(self, axis=None, keepdims=False):
+        return logsumexp(self, axis, keepdims)
+
+    def softmax(self, axis=-1):
+        return softmax(self, axis)
+
+    def log_softmax(self, axis=-1):
+        return log_softmax(self, axis)
+
+    def reshape(self, *shape):
+        return reshape(self, shape[0] if len(shape) == 1 else shape)
+
+    def transpose(self, *axes):
+        return transpose(self, (axes[0] if len(axes) == 1 else axes) or None)
+
+    def swapaxes(self, axis1, axis2):
+        return swapaxes(self, axis1, axis2)
+
+    def broadcast_to(self, shape):
+        return broadcast_to(self, shape)
+
+    def squeeze(self, axis=None):
+        return squeeze(self, axis)
+
+    def expand_dims(self, axis):
+        return expand_dims(self, axis)
+
+    def flatten(self):
+        return reshape(self, (-1,))
+
+    def astype(self, dtype):
+        return astype(self, dtype)
+
+
+def _wrap(array: np.ndarray) -> Tensor:
+    """A constant tensor around `array` without copying it (for arrays the engine made)."""
+    t = object.__new__(Tensor)
+    t.data = array if array.__class__ is np.ndarray else np.asarray(array)
+    t.grad = None
+    t.requires_grad = False
+    t.name = None
+    t._op = None
+    t._inputs = ()
+    t._params = ()
+    return t
+
+
+def _data(x: Any) -> Any:
+    return x.data if isinstance(x, Tensor) else x
+
+
+def tensor(data: Any, requires_grad: bool = False, dtype: Any = None, name: str | None = None) -> Tensor:
+    """Make a tensor from a number, nested list, ndarray or Tensor (always a copy).
+
+    NumPy's dtype rules apply: Python floats give float64, float32 arrays stay float32.
+
+    Example:
+        >>> x = tensor([1.0, 2.0], requires_grad=True)
+        >>> (x * x).sum().backward(); x.grad
+        tensor([2., 4.])
+    """
+    return Tensor(data, requires_grad=requires_grad, dtype=dtype, name=name)
+
+
+def is_number(x: Any) -> bool:
+    return isinstance(x, numbers.Number) and not isinstance(x, np.ndarray)
+
+
+# The operator methods above call these; they are imported last because the ops import Tensor.
+from steepest.ops.elementwise import (  # noqa: E402
+    abs_,
+    add,
+    astype,
+    clip,
+    cos,
+    div,
+    exp,
+    log,
+    maximum,
+    minimum,
+    mul,
+    neg,
+    power,
+    relu,
+    sigmoid,
+    sin,
+    sqrt,
+    sub,
+    tan,
+    tanh,
+)
+from steepest.ops.linalg import matmul  # noqa: E402
+from steepest.ops.reduce import log_softmax, logsumexp, max_, mean, min_, softmax, sum_  # noqa: E402
+from steepest.ops.shape import (  # noqa: E402
+    broadcast_to,
+    expand_dims,
+    getitem,
+    reshape,
+    squeeze,
+    swapaxes,
+    transpose,
+)
