@@ -10,6 +10,7 @@ $(STAMP): pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e ".[dev]"
+	command -v dot >/dev/null || (command -v apt-get >/dev/null && (apt-get install -y graphviz || (apt-get update && apt-get install -y graphviz))) || true
 	touch $(STAMP)
 
 lint: $(STAMP)
