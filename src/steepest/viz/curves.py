@@ -1,0 +1,159 @@
+"""Training seen as curves: train and validation loss, the learning rate, a classifier's decision boundary.
+
+    >>> import steepest.viz as sv
+    >>> fig = sv.plot_loss({"loss": [1.0, 0.5, 0.3], "val_loss": [1.1, 0.7, 0.6]})
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+from steepest.viz._mpl import finish, plt
+
+__all__ = ["plot_loss", "plot_lr", "plot_decision_boundary"]
+
+
+def _get(obj: Any, key: str) -> Any:
+    if isinstance(obj, dict):
+        return obj.get(key)
+    return getattr(obj, key, None)
+
+
+def _series(history: Any) -> dict[str, np.ndarray]:
+    """label -> values, from a History (.loss, .val_loss), a dict of lists, or one list of losses."""
+    if isinstance(history, (list, tuple, np.ndarray)):
+        return {"train": np.asarray(history, dtype=float)}
+    out = {}
+    for key, label in (("loss", "train"), ("train_loss", "train"), ("val_loss", "validation")):
+        v = _get(history, key)
+        if v is not None and len(v) and label not in out:
+            out[label] = np.asarray(v, dtype=float)
+    if isinstance(history, dict):  # any other series the caller named
+        for k, v in history.items():
+            if k not in ("loss", "train_loss", "val_loss", "lr", "lrs") and v is not None and np.ndim(v) == 1:
+                out[k] = np.asarray(v, dtype=float)
+    if not out:
+        raise ValueError("plot_loss: expected a History (with .loss), a dict with 'loss' / 'val_loss', "
+                         "or a list of losses")
+    return out
+
+
+def plot_loss(history: Any, *, log: bool | None = None, title: str | None = None, ax: Any = None,
+              save: str | os.PathLike | None = None) -> Any:
+    """Train and validation loss per epoch (log scale when the loss spans more than two decades).
+
+    Args:
+        history: a History from st.fit, a dict {"loss": [...], "val_loss": [...]}, or a list of losses.
+        log: force (True) or forbid (False) the log scale.
+    Returns:
+        The matplotlib Figure.
+    """
+    series = _series(history)
+    pyplot = plt()
+    fig, ax = (ax.figure, ax) if ax is not None else pyplot.subplots(figsize=(6.4, 4))
+    for label, v in series.items():
+        ax.plot(np.arange(1, len(v) + 1), v, lw=1.8, label=label)
+        best = int(np.nanargmin(v)) if np.any(np.isfinite(v)) else None
+        if label == "validation" and best is not None:
+            ax.plot(best + 1, v[best], "o", color="k", ms=5, label=f"best validation (epoch {best + 1})")
+    allv = np.concatenate(list(series.values()))
+    allv = allv[np.isfinite(allv)]
+    if log is None:
+        log = allv.size > 0 and allv.min() > 0 and allv.max() / allv.min() > 100
+    if log:
+        ax.set_yscale("log")
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("loss")
+    ax.grid(alpha=0.3, which="both")
+    ax.legend()
+    ax.set_title(title or "loss", fontsize=10)
+    return finish(fig, save)
+
+
+def plot_lr(lrs: Any, *, title: str | None = None, ax: Any = None, save: str | os.PathLike | None = None) -> Any:
+    """The learning rate per step (a list, or anything with .lrs or .lr: a Result or a History)."""
+    for key in ("lrs", "lr"):
+        v = _get(lrs, key)
+        if v is not None and np.ndim(v) == 1:
+            lrs = v
+            break
+    v = np.asarray(lrs, dtype=float).reshape(-1)
+    pyplot = plt()
+    fig, ax = (ax.figure, ax) if ax is not None else pyplot.subplots(figsize=(6.4, 3.2))
+    ax.plot(np.arange(len(v)), v, lw=1.8, color="#9467bd")
+    if v.size and v.min() > 0 and v.max() / v.min() > 100:
+        ax.set_yscale("log")
+    ax.set_xlabel("step")
+    ax.set_ylabel("learning rate")
+    ax.grid(alpha=0.3, which="both")
+    ax.set_title(title or "learning-rate schedule", fontsize=10)
+    return finish(fig, save)
+
+
+def _predictor(model: Any) -> Callable[[np.ndarray], np.ndarray]:
+    """An (n, 2) -> (n,) score function from a model, a `predict` method or a plain function."""
+    fn = getattr(model, "predict", None) or model
+
+    def predict(points: np.ndarray) -> np.ndarray:
+        from steepest.autodiff import no_grad
+
+        with no_grad():
+            out = fn(points)
+            if not isinstance(out, np.ndarray) and hasattr(out, "data"):
+                out = out.data
+        out = np.asarray(out, dtype=float)
+        if out.ndim == 2 and out.shape[1] > 1:
+            return out.argmax(axis=1).astype(float)  # several classes: the winning one
+        return out.reshape(len(points))
+
+    return predict
+
+
+def plot_decision_boundary(model: Any, X: Any, y: Any, *, threshold: float | None = None, grid: int = 200,
+                           title: str | None = None, ax: Any = None, save: str | os.PathLike | None = None) -> Any:
+    """The regions a 2-D classifier assigns to each class, the boundary between them, and the data.
+
+    Args:
+        model: a steepest model (called on an (n, 2) tensor-like), or anything with .predict, or a function
+            of an (n, 2) array returning scores (n,) / (n, 1) or class scores (n, k).
+        X: (n, 2) inputs; y: (n,) labels (or (n, 1), or one-hot).
+        threshold: the score that separates two classes; 0.5 when scores lie in [0, 1], else 0.
+    Returns:
+        The matplotlib Figure.
+
+    Example:
+        >>> import numpy as np
+        >>> X = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], float); y = np.array([0, 1, 1, 1])
+        >>> fig = plot_decision_boundary(lambda P: P.sum(axis=1) - 0.5, X, y)
+    """
+    X = np.asarray(getattr(X, "data", X), dtype=float)
+    y = np.asarray(getattr(y, "data", y))
+    y = y.argmax(axis=1) if y.ndim == 2 and y.shape[1] > 1 else y.reshape(-1)
+    if X.ndim != 2 or X.shape[1] != 2:
+        raise ValueError(f"plot_decision_boundary: X must have shape (n, 2), got {X.shape}")
+    pad = 0.15 * (X.max(axis=0) - X.min(axis=0) + 1e-9)
+    xs = np.linspace(X[:, 0].min() - pad[0], X[:, 0].max() + pad[0], grid)
+    ys = np.linspace(X[:, 1].min() - pad[1], X[:, 1].max() + pad[1], grid)
+    G1, G2 = np.meshgrid(xs, ys)
+    S = _predictor(model)(np.column_stack([G1.ravel(), G2.ravel()])).reshape(G1.shape)
+    pyplot = plt()
+    fig, ax = (ax.figure, ax) if ax is not None else pyplot.subplots(figsize=(5.6, 5))
+    classes = np.unique(y)
+    if len(classes) <= 2:
+        if threshold is None:
+            threshold = 0.5 if S.min() >= 0 and S.max() <= 1 else 0.0
+        ax.contourf(G1, G2, S, levels=30, cmap="RdBu_r", alpha=0.45)
+        ax.contour(G1, G2, S, levels=[threshold], colors="k", linewidths=2)
+    else:
+        ax.contourf(G1, G2, S, levels=np.arange(len(classes) + 1) - 0.5, cmap="tab10", alpha=0.3)
+    cmap = "RdBu_r" if len(classes) <= 2 else "tab10"
+    ax.scatter(X[:, 0], X[:, 1], c=y.astype(float), cmap=cmap, edgecolor="k", s=28,
+               vmin=0 if len(classes) > 2 else classes.min(), vmax=9 if len(classes) > 2 else classes.max())
+    ax.set_xlabel("x1")
+    ax.set_ylabel("x2")
+    ax.set_title(title or "decision boundary (black) and the data", fontsize=10)
+    return finish(fig, save)

@@ -1,0 +1,124 @@
+"""`explain`: the backward pass written out as the seeds work it by hand.
+
+For each node, from the output back to the inputs: the node, the local derivative of it
+with respect to each input (read from the engine's own vjp rule, called with g = 1), the
+upstream gradient that arrived at the node, and their product, which flows on to the input.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from steepest.autodiff import sum_to_shape
+from steepest.tensor import Tensor
+from steepest.viz._nodes import Node, fmt, walk
+
+__all__ = ["explain", "LOCAL"]
+
+# the local derivative d(z)/d(input i) as text; {0} {1} are the inputs' names, {z} the node's
+LOCAL: dict[str, tuple[str, ...]] = {
+    "add": ("1", "1"), "sub": ("1", "-1"), "mul": ("{1}", "{0}"),
+    "div": ("1/{1}", "-{0}/{1}**2"), "pow": ("{1} * {0}**({1}-1)", "{z} * log({0})"),
+    "neg": ("-1",), "exp": ("exp({0}) = {z}",), "log": ("1/{0}",), "sin": ("cos({0})",),
+    "cos": ("-sin({0})",), "tan": ("1 + {z}**2",), "tanh": ("1 - {z}**2",),
+    "sigmoid": ("{z} * (1 - {z})",), "sqrt": ("1 / (2 * {z})",), "relu": ("[{0} > 0]",),
+    "abs": ("sign({0})",), "sum": ("1",), "matmul": ("g @ {1}.T", "{0}.T @ g"),
+}
+
+
+_ELEMENTWISE = frozenset(LOCAL) - {"sum", "matmul"}
+
+
+def _vjp(node: Node, i: int, g: np.ndarray) -> np.ndarray:
+    """The engine's vjp rule for input i of `node`, applied to g and summed to the input's shape."""
+    t = node.tensor
+    op = t._op
+    args = [x.data if isinstance(x, Tensor) else x for x in t._inputs]
+    rule = (lambda *a: op.vjps[0](i, *a)) if op.variadic else op.vjps[i]
+    gx = np.asarray(rule(g, t.data, *args, *t._params))
+    shape = np.shape(args[i])
+    return sum_to_shape(gx, shape) if gx.shape != shape else gx
+
+
+def _local_text(node: Node, i: int) -> str:
+    """`z = -4`: the formula of the local derivative and its value (from the vjp with g = 1)."""
+    names = [n.name for n in node.inputs]
+    patterns = LOCAL.get(node.op or "", ())
+    formula = patterns[i].format(*names, z=node.name) if i < len(patterns) else None
+    scalar = node.value.size == 1 and np.size(node.inputs[i].value) == 1
+    if scalar:
+        value = fmt(_vjp(node, i, np.ones_like(node.value)))
+        return value if formula in (None, value) else f"{formula} = {value}"
+    return formula or f"the {node.op} vjp rule"
+
+
+def _backward_lines(nodes: list[Node], out: str) -> list[str]:
+    lines = [f"Backward pass: the chain rule, node by node from {out} back to its inputs",
+             f"  d{out}/d{out} = 1"]
+    seen_once: set[str] = set()
+    for node in reversed(nodes):
+        if node.op is None or node.grad is None:
+            continue
+        up = node.grad
+        is_out = node.name == out
+        lines.append(f"  {node.name} = {node.expression()}" + ("" if is_out else f"    upstream d{out}/d{node.name} = {fmt(up)}"))
+        for i, x in enumerate(node.inputs):
+            if x.tensor is None or not x.tensor.requires_grad:
+                continue
+            local = _local_text(node, i)
+            product = _vjp(node, i, up)
+            acc = "+=" if x.name in seen_once else "="
+            seen_once.add(x.name)
+            if is_out:
+                lines.append(f"    d{out}/d{x.name} {acc} {local}")
+                continue
+            if np.size(up) == 1 and np.size(x.value) == 1:
+                local_value = fmt(_vjp(node, i, np.ones_like(node.value)))
+                how = f"d{out}/d{node.name} * d{node.name}/d{x.name} = {fmt(up)} * {local_value} = {fmt(product)}"
+            elif node.op in _ELEMENTWISE:
+                how = f"d{out}/d{node.name} * d{node.name}/d{x.name} (elementwise) = {fmt(product)}"
+            else:
+                how = f"pulled back through {node.op}: {fmt(product)}"
+            lines.append(f"    d{node.name}/d{x.name} = {local}   ->   d{out}/d{x.name} {acc} {how}")
+    return lines
+
+
+def explain(output: Tensor) -> str:
+    """The forward pass, then the backward pass step by step, then each input's gradient.
+
+    Args:
+        output: a single-valued Tensor built from tensors with requires_grad=True.
+    Returns:
+        The text (also what `print(explain(f))` shows).
+
+    Example:
+        >>> import steepest as st
+        >>> x = st.tensor(-2.0, requires_grad=True, name="x")
+        >>> y = st.tensor(5.0, requires_grad=True, name="y")
+        >>> z = st.tensor(-4.0, requires_grad=True, name="z")
+        >>> q = x + y; q.name = "q"
+        >>> print(explain(q * z))  # doctest: +ELLIPSIS
+        Forward pass
+          x = -2
+        ...
+            dq/dx = 1   ->   df/dx = df/dq * dq/dx = -4 * 1 = -4
+        ...
+    """
+    nodes = walk(output)
+    out = nodes[-1].name
+    lines = ["Forward pass"]
+    for n in nodes:
+        if n.tensor is None:
+            continue
+        if n.op is None:
+            lines.append(f"  {n.name} = {fmt(n.value)}" + ("" if n.tensor.requires_grad else "   (constant)"))
+        else:
+            lines.append(f"  {n.name} = {n.expression()} = {fmt(n.value)}")
+    if not output.requires_grad:
+        return "\n".join(lines + ["(no input requires grad: there is no backward pass)"])
+    lines += _backward_lines(nodes, out)
+    lines.append("Gradients")
+    for n in nodes:
+        if n.op is None and n.tensor is not None and n.tensor.requires_grad:
+            lines.append(f"  d{out}/d{n.name} = {fmt(n.grad)}")
+    return "\n".join(lines)

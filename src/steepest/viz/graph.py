@@ -1,0 +1,152 @@
+"""The computational graph of a tensor, drawn left to right with each node's value and gradient.
+
+`graph_dot` writes Graphviz DOT source (no Graphviz needed); `draw_graph` renders it with
+Graphviz's `dot` program; `show_graph` returns a `GraphView` that Jupyter shows as SVG.
+"""
+
+from __future__ import annotations
+
+import html
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+from steepest.tensor import Tensor
+from steepest.viz._nodes import Node, fmt, walk
+from steepest.viz.explain import explain
+
+__all__ = ["graph_dot", "draw_graph", "show_graph", "GraphView", "GraphvizNotFound", "explain"]
+
+_INSTALL = ("install Graphviz: `apt-get install graphviz` (Debian/Ubuntu), `brew install graphviz` (macOS), "
+            "or `make setup`; graph_dot(output) gives the DOT source without it")
+
+
+class GraphvizNotFound(RuntimeError):
+    """Graphviz's `dot` program is not on PATH."""
+
+
+def _quote(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
+
+
+def _label(node: Node, grads: bool) -> str:
+    if node.tensor is None:
+        return node.name  # a raw constant: its value is its name
+    head = node.name if node.op is None else f"{node.name} = {node.expression()}"
+    if node.op is None and node.tensor.requires_grad is False:
+        head += " (constant)"
+    lines = [head, f"value {fmt(node.value)}"]
+    if node.value.size > 1:
+        lines.append(f"shape {node.value.shape}")
+    if grads:
+        lines.append(f"grad {fmt(node.grad)}")
+    return "\n".join(lines)
+
+
+def graph_dot(output: Tensor, *, grads: bool = True) -> str:
+    """DOT source of `output`'s graph: one node per op and per leaf, inputs on the left.
+
+    Each node reads `name = expression`, `value ...` and (with `grads`) `grad ...`, the
+    gradient of `output` with respect to that node.
+
+    Example:
+        >>> import steepest as st
+        >>> x = st.tensor(3.0, requires_grad=True, name="x")
+        >>> print(graph_dot(x * x))  # doctest: +ELLIPSIS
+        digraph steepest {
+        ...
+    """
+    nodes = walk(output, grads=grads and output.requires_grad)
+    ids = {id(n): f"n{i}" for i, n in enumerate(nodes)}
+    lines = ["digraph steepest {", "  rankdir=LR;",
+             '  node [shape=box, style="rounded,filled", fontname="Helvetica", fontsize=11];',
+             '  edge [color="#555555"];']
+    for n in nodes:
+        if n.tensor is None:  # a raw constant, small and grey
+            lines.append(f'  {ids[id(n)]} [label={_quote(n.name)}, shape=ellipse, fillcolor="#eeeeee", fontsize=10];')
+            continue
+        if n.is_constant:
+            color = "#eeeeee"
+        elif n is nodes[-1]:
+            color = "#c7e9c0"  # the output
+        elif n.op is None:
+            color = "#c6dbef"  # a leaf that wants a gradient
+        else:
+            color = "#fdf0c2"
+        lines.append(f"  {ids[id(n)]} [label={_quote(_label(n, grads))}, fillcolor={_quote(color)}];")
+    for n in nodes:
+        for x in n.inputs:
+            lines.append(f"  {ids[id(x)]} -> {ids[id(n)]};")
+    lines.append("}")
+    return "\n".join(lines) + "\n"
+
+
+def _dot_binary() -> str:
+    dot = shutil.which("dot")
+    if dot is None:
+        raise GraphvizNotFound(f"drawing the graph needs Graphviz's `dot` program, which is not on PATH; {_INSTALL}")
+    return dot
+
+
+def render_dot(source: str, fmt_: str = "svg") -> bytes:
+    """Run `dot -T<fmt_>` on DOT source and return the image bytes."""
+    done = subprocess.run([_dot_binary(), f"-T{fmt_}"], input=source.encode(), capture_output=True, timeout=60)
+    if done.returncode != 0:
+        raise RuntimeError(f"dot failed ({done.returncode}): {done.stderr.decode(errors='replace').strip()}")
+    return done.stdout
+
+
+def draw_graph(output: Tensor, filename: str | os.PathLike, *, grads: bool = True) -> str:
+    """Render `output`'s graph to `filename`; the format is the extension (png, svg, pdf; none: png).
+
+    Raises GraphvizNotFound, saying how to install it, when `dot` is missing.
+
+    Example:
+        >>> import steepest as st
+        >>> x = st.tensor(3.0, requires_grad=True, name="x")
+        >>> draw_graph(x * x, "/tmp/steepest_graph.svg")
+        '/tmp/steepest_graph.svg'
+    """
+    path = Path(filename)
+    kind = path.suffix.lstrip(".").lower() or "png"
+    if kind not in ("png", "svg", "pdf", "dot", "gv"):
+        raise ValueError(f"draw_graph: unknown format {kind!r} in {str(filename)!r}; use .png, .svg, .pdf or .dot")
+    source = graph_dot(output, grads=grads)
+    data = source.encode() if kind in ("dot", "gv") else render_dot(source, kind)
+    path.write_bytes(data)
+    return str(filename)
+
+
+class GraphView:
+    """A graph that Jupyter shows as SVG (or, without Graphviz, as an HTML table of its nodes)."""
+
+    def __init__(self, output: Tensor, grads: bool = True):
+        self.output = output
+        self.grads = grads
+        self.source = graph_dot(output, grads=grads)
+
+    def _repr_svg_(self) -> str | None:
+        try:
+            return render_dot(self.source, "svg").decode()
+        except (GraphvizNotFound, RuntimeError):
+            return None  # Jupyter then falls back to _repr_html_
+
+    def _repr_html_(self) -> str:
+        rows = "".join(
+            f"<tr><td>{html.escape(n.name)}</td><td>{html.escape(n.expression() if n.op else 'leaf')}</td>"
+            f"<td>{html.escape(fmt(n.value))}</td><td>{html.escape(fmt(n.grad))}</td></tr>"
+            for n in walk(self.output, grads=self.grads and self.output.requires_grad) if n.tensor is not None)
+        return ("<table><tr><th>node</th><th>computed as</th><th>value</th><th>gradient</th></tr>"
+                f"{rows}</table>")
+
+    def save(self, filename: str | os.PathLike) -> str:
+        return draw_graph(self.output, filename, grads=self.grads)
+
+    def __repr__(self) -> str:
+        return explain(self.output) if self.output.requires_grad else self.source
+
+
+def show_graph(output: Tensor, *, grads: bool = True) -> GraphView:
+    """A displayable view of `output`'s graph (for Jupyter; `Tensor._repr_html_` can use it)."""
+    return GraphView(output, grads)
