@@ -146,13 +146,16 @@ def plot_decision_boundary(model: Any, X: Any, y: Any, *, threshold: float | Non
     if len(classes) <= 2:
         if threshold is None:
             threshold = 0.5 if S.min() >= 0 and S.max() <= 1 else 0.0
-        ax.contourf(G1, G2, S, levels=30, cmap="RdBu_r", alpha=0.45)
+        ax.contourf(G1, G2, S, levels=30, cmap="RdBu_r", alpha=0.3)
         ax.contour(G1, G2, S, levels=[threshold], colors="k", linewidths=2)
     else:
         ax.contourf(G1, G2, S, levels=np.arange(len(classes) + 1) - 0.5, cmap="tab10", alpha=0.3)
-    cmap = "RdBu_r" if len(classes) <= 2 else "tab10"
-    ax.scatter(X[:, 0], X[:, 1], c=y.astype(float), cmap=cmap, edgecolor="k", s=28,
-               vmin=0 if len(classes) > 2 else classes.min(), vmax=9 if len(classes) > 2 else classes.max())
+    palette = ["#2166ac", "#b2182b"] if len(classes) <= 2 else [plt().cm.tab10(i % 10) for i in range(len(classes))]
+    for i, c in enumerate(classes):
+        mine = y == c
+        ax.scatter(X[mine, 0], X[mine, 1], color=palette[i], edgecolor="white", linewidth=0.8, s=34,
+                   label=f"class {c:g}" if np.issubdtype(type(c), np.number) else f"class {c}", zorder=3)
+    ax.legend(loc="upper right", fontsize=8, framealpha=0.85)
     ax.set_xlabel("x1")
     ax.set_ylabel("x2")
     ax.set_title(title or "decision boundary (black) and the data", fontsize=10)

@@ -88,20 +88,28 @@ def _one_descent(ax: Any, fv: Callable, f: Callable, path: np.ndarray, xlim: tup
     fx = fv(inside) if inside.size else np.array([])
     colors = plt().cm.autumn(np.linspace(0, 0.85, max(len(path), 2)))
     ax.plot(inside, fx, color="#d62728", lw=0.8, alpha=0.6, zorder=2)
+    ax.scatter(inside, fx, color="#d62728", edgecolor="k", s=14, zorder=4)  # every iterate; some numbered below
     # the tangent's length in screen terms: each segment spans the same visual distance
     aspect = (xlim[1] - xlim[0]) / max(yhi - ylo + 2 * ypad, 1e-12)
-    half = 0.06 * (xlim[1] - xlim[0])
+    half = 0.11 * (xlim[1] - xlim[0])
+    last_numbered = -np.inf
     for t in _numbered(len(path)):
         x = path[t]
         if not (np.isfinite(x) and xlim[0] <= x <= xlim[1]):
             continue
         y = float(fv(np.array([x]))[0])
         ax.scatter([x], [y], color=colors[t], edgecolor="k", s=36, zorder=4)
-        ax.annotate(str(t), (x, y), textcoords="offset points", xytext=(4, 6), fontsize=8, zorder=5)
+        crowded = abs(x - last_numbered) < 0.03 * (xlim[1] - xlim[0])
+        if not crowded or t == len(path) - 1:  # numbers of iterates bunched near the minimum would overlap
+            ax.annotate(str(t), (x, y), textcoords="offset points", xytext=(4, 6), fontsize=8, zorder=5)
+            last_numbered = x
         if tangents:
             slope = float(gradient_of(f, np.array(x)))  # the tangent at x_t has slope f'(x_t)
             dx = half / np.sqrt(1 + (slope * aspect) ** 2)
-            ax.plot([x - dx, x + dx], [y - slope * dx, y + slope * dx], color="#2ca02c", lw=1.2, zorder=3)
+            ax.plot([x - dx, x + dx], [y - slope * dx, y + slope * dx], color="#2ca02c", lw=1.6, ls="--",
+                    zorder=3, label="tangent, slope f'(x_t)" if t == 0 else None)
+    if tangents:
+        ax.legend(loc="upper center", fontsize=8, framealpha=0.8)
     last = path[-1]
     where = f"x_{len(path) - 1} = {last:.4g}" if np.isfinite(last) else "diverged"
     ax.set_title(f"{label + ': ' if label else ''}{len(path) - 1} steps, {where}", fontsize=10)
@@ -135,7 +143,6 @@ def plot_descent_1d(f: Callable, paths: Any, *, labels: Sequence[str] | None = N
         raise ValueError("plot_descent_1d: no path given")
     ps = [p.reshape(-1) for p in ps]
     labs = _labels(labels, len(ps))
-    xlim = xlim or _span(np.concatenate(ps))
     fv = vectorize(f)
     pyplot = plt()
     if ax is not None:
@@ -143,10 +150,11 @@ def plot_descent_1d(f: Callable, paths: Any, *, labels: Sequence[str] | None = N
             raise ValueError("plot_descent_1d: ax= takes one path; leave it out to draw several side by side")
         fig, axes = ax.figure, [ax]
     else:
-        fig, axes = pyplot.subplots(1, len(ps), figsize=(5.2 * len(ps), 4), sharey=True, squeeze=False)
+        fig, axes = pyplot.subplots(1, len(ps), figsize=(5.2 * len(ps), 4), squeeze=False)
         axes = list(axes[0])
     for a, p, lab in zip(axes, ps, labs, strict=True):
-        _one_descent(a, fv, f, p, xlim, tangents, lab)
+        # each panel frames its own path: a diverging rate must not shrink a converging one to a dot
+        _one_descent(a, fv, f, p, xlim or _span(p), tangents, lab)
     axes[0].set_ylabel("f(x)")
     if title:
         fig.suptitle(title)
@@ -177,7 +185,9 @@ def _levels(Z: np.ndarray, levels: int) -> np.ndarray:
 
 def _arrows(ax: Any, f: Callable, path: np.ndarray, length: float, color: str) -> None:
     """-grad f at a few iterates, all drawn the same length: the direction is what matters."""
-    steps = np.unique(np.linspace(0, max(len(path) - 2, 0), min(5, len(path))).astype(int))
+    from matplotlib import patheffects
+
+    steps = [t for t in (0, 1, 2, 4, 8, 16) if t < len(path) - 1]  # early iterates: the big steps
     for t in steps:
         p = path[t]
         if not np.all(np.isfinite(p)):
@@ -187,8 +197,9 @@ def _arrows(ax: Any, f: Callable, path: np.ndarray, length: float, color: str) -
         if norm == 0 or not np.isfinite(norm):
             continue
         d = -g / norm * length  # -grad f is perpendicular to the level set through x_t
-        ax.annotate("", xy=(p[0] + d[0], p[1] + d[1]), xytext=(p[0], p[1]), zorder=6,
-                    arrowprops={"arrowstyle": "-|>", "color": color, "lw": 1.6, "mutation_scale": 12})
+        arrow = ax.annotate("", xy=(p[0] + d[0], p[1] + d[1]), xytext=(p[0], p[1]), zorder=6,
+                            arrowprops={"arrowstyle": "-|>", "color": color, "lw": 1.8, "mutation_scale": 14})
+        arrow.arrow_patch.set_path_effects([patheffects.withStroke(linewidth=3.2, foreground="black")])
 
 
 def draw_contour(ax: Any, f: Callable, ps: list[np.ndarray], labs: list[str | None], xlim: Any, ylim: Any,
@@ -202,12 +213,13 @@ def draw_contour(ax: Any, f: Callable, ps: list[np.ndarray], labs: list[str | No
     colors[2] = (1.0, 0.4, 0.3, 1.0)  # green vanishes on viridis; use a warm red instead
     for i, (p, lab) in enumerate(zip(ps, labs, strict=True)):
         c = colors[(i + 3) % 10] if len(ps) > 1 else (1.0, 0.25, 0.2, 1.0)
-        ax.plot(p[:, 0], p[:, 1], "-o", color=c, ms=3.5, lw=1.5, label=lab, zorder=4)
+        ms = 3.5 if len(p) <= 60 else 0  # a long path's markers would merge into a thick smear
+        ax.plot(p[:, 0], p[:, 1], "-o", color=c, ms=ms, lw=1.5, label=lab, zorder=4)
         ax.plot(*p[0], "o", color="white", mec="k", ms=8, zorder=5)
         if np.all(np.isfinite(p[-1])):
             ax.plot(*p[-1], "*", color=c, mec="k", ms=14, zorder=5)
         if gradient_arrows:
-            _arrows(ax, f, p, 0.1 * min(xlim[1] - xlim[0], ylim[1] - ylim[0]), "white")
+            _arrows(ax, f, p, 0.14 * min(xlim[1] - xlim[0], ylim[1] - ylim[0]), "white")
     ax.set_xlim(*xlim)
     ax.set_ylim(*ylim)
     ax.set_aspect("equal")
@@ -243,9 +255,11 @@ def plot_contour(f: Callable, paths: Any = None, *, labels: Sequence[str] | None
     labs = _labels(labels, len(ps))
     xlim, ylim = _limits2d(ps, xlim, ylim)
     pyplot = plt()
-    fig, ax = (ax.figure, ax) if ax is not None else pyplot.subplots(figsize=(6.4, 5.2))
+    ratio = (ylim[1] - ylim[0]) / (xlim[1] - xlim[0])  # equal aspect: size the figure to the map
+    size = (7.0, float(np.clip(5.4 * ratio + 1.0, 3.0, 8.0)))
+    fig, ax = (ax.figure, ax) if ax is not None else pyplot.subplots(figsize=size)
     filled = draw_contour(ax, f, ps, labs, xlim, ylim, gradient_arrows, levels, grid)
-    fig.colorbar(filled, ax=ax, shrink=0.8, label="f(x, y)", format="%.3g")
+    fig.colorbar(filled, ax=ax, fraction=0.046, pad=0.04, label="f(x, y)", format="%.3g")
     ax.set_title(title or ("-grad f (white) is perpendicular to the level sets" if gradient_arrows and ps
                            else "level sets of f"), fontsize=10)
     return finish(fig, save)
