@@ -1,7 +1,8 @@
 """Gradient descent as a GIF: the iterates appear one frame at a time.
 
     >>> import steepest.viz as sv
-    >>> sv.animate_descent(lambda x: x**2, [2.0, 1.2, 0.72, 0.43], "/tmp/steepest_descent.gif", progress=False)
+    >>> path = [2.0, 1.2, 0.72, 0.43]
+    >>> sv.animate_descent(lambda x: x**2, path, "/tmp/steepest_descent.gif", progress=False)
     '/tmp/steepest_descent.gif'
 """
 

@@ -7,7 +7,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -74,7 +74,8 @@ def plot_loss(history: Any, *, log: bool | None = None, title: str | None = None
     return finish(fig, save)
 
 
-def plot_lr(lrs: Any, *, title: str | None = None, ax: Any = None, save: str | os.PathLike | None = None) -> Any:
+def plot_lr(lrs: Any, *, title: str | None = None, ax: Any = None,
+            save: str | os.PathLike | None = None) -> Any:
     """The learning rate per step (a list, or anything with .lrs or .lr: a Result or a History)."""
     for key in ("lrs", "lr"):
         v = _get(lrs, key)
@@ -114,7 +115,8 @@ def _predictor(model: Any) -> Callable[[np.ndarray], np.ndarray]:
 
 
 def plot_decision_boundary(model: Any, X: Any, y: Any, *, threshold: float | None = None, grid: int = 200,
-                           title: str | None = None, ax: Any = None, save: str | os.PathLike | None = None) -> Any:
+                           title: str | None = None, ax: Any = None,
+                           save: str | os.PathLike | None = None) -> Any:
     """The regions a 2-D classifier assigns to each class, the boundary between them, and the data.
 
     Args:
@@ -150,7 +152,9 @@ def plot_decision_boundary(model: Any, X: Any, y: Any, *, threshold: float | Non
         ax.contour(G1, G2, S, levels=[threshold], colors="k", linewidths=2)
     else:
         ax.contourf(G1, G2, S, levels=np.arange(len(classes) + 1) - 0.5, cmap="tab10", alpha=0.3)
-    palette = ["#2166ac", "#b2182b"] if len(classes) <= 2 else [plt().cm.tab10(i % 10) for i in range(len(classes))]
+    palette = ["#2166ac", "#b2182b"]
+    if len(classes) > 2:
+        palette = [plt().cm.tab10(i % 10) for i in range(len(classes))]
     for i, c in enumerate(classes):
         mine = y == c
         ax.scatter(X[mine, 0], X[mine, 1], color=palette[i], edgecolor="white", linewidth=0.8, s=34,

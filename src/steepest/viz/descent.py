@@ -45,7 +45,8 @@ def split_paths(paths: Any, dim: int = 1) -> list[np.ndarray]:
     return [as_path(p) for p in items]
 
 
-def _span(values: np.ndarray, pad: float = 0.15, fallback: tuple[float, float] = (-3.0, 3.0)) -> tuple[float, float]:
+def _span(values: np.ndarray, pad: float = 0.15,
+          fallback: tuple[float, float] = (-3.0, 3.0)) -> tuple[float, float]:
     """A range that holds the finite values, padded; the path's first iterates if it diverged."""
     v = values[np.isfinite(values)]
     if v.size == 0:
@@ -88,7 +89,7 @@ def _one_descent(ax: Any, fv: Callable, f: Callable, path: np.ndarray, xlim: tup
     fx = fv(inside) if inside.size else np.array([])
     colors = plt().cm.autumn(np.linspace(0, 0.85, max(len(path), 2)))
     ax.plot(inside, fx, color="#d62728", lw=0.8, alpha=0.6, zorder=2)
-    ax.scatter(inside, fx, color="#d62728", edgecolor="k", s=14, zorder=4)  # every iterate; some numbered below
+    ax.scatter(inside, fx, color="#d62728", edgecolor="k", s=14, zorder=4)  # every iterate; a few numbered
     # the tangent's length in screen terms: each segment spans the same visual distance
     aspect = (xlim[1] - xlim[0]) / max(yhi - ylo + 2 * ypad, 1e-12)
     half = 0.11 * (xlim[1] - xlim[0])

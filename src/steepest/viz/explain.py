@@ -61,7 +61,8 @@ def _backward_lines(nodes: list[Node], out: str) -> list[str]:
             continue
         up = node.grad
         is_out = node.name == out
-        lines.append(f"  {node.name} = {node.expression()}" + ("" if is_out else f"    upstream d{out}/d{node.name} = {fmt(up)}"))
+        upstream = "" if is_out else f"    upstream d{out}/d{node.name} = {fmt(up)}"
+        lines.append(f"  {node.name} = {node.expression()}{upstream}")
         for i, x in enumerate(node.inputs):
             if x.tensor is None or not x.tensor.requires_grad:
                 continue
@@ -74,7 +75,8 @@ def _backward_lines(nodes: list[Node], out: str) -> list[str]:
                 continue
             if np.size(up) == 1 and np.size(x.value) == 1:
                 local_value = fmt(_vjp(node, i, np.ones_like(node.value)))
-                how = f"d{out}/d{node.name} * d{node.name}/d{x.name} = {fmt(up)} * {local_value} = {fmt(product)}"
+                how = (f"d{out}/d{node.name} * d{node.name}/d{x.name} = "
+                       f"{fmt(up)} * {local_value} = {fmt(product)}")
             elif node.op in _ELEMENTWISE:
                 how = f"d{out}/d{node.name} * d{node.name}/d{x.name} (elementwise) = {fmt(product)}"
             else:

@@ -64,7 +64,8 @@ def graph_dot(output: Tensor, *, grads: bool = True) -> str:
              '  edge [color="#555555"];']
     for n in nodes:
         if n.tensor is None:  # a raw constant, small and grey
-            lines.append(f'  {ids[id(n)]} [label={_quote(n.name)}, shape=ellipse, fillcolor="#eeeeee", fontsize=10];')
+            lines.append(f'  {ids[id(n)]} [label={_quote(n.name)}, shape=ellipse, fillcolor="#eeeeee", '
+                         'fontsize=10];')
             continue
         if n.is_constant:
             color = "#eeeeee"
@@ -85,13 +86,15 @@ def graph_dot(output: Tensor, *, grads: bool = True) -> str:
 def _dot_binary() -> str:
     dot = shutil.which("dot")
     if dot is None:
-        raise GraphvizNotFound(f"drawing the graph needs Graphviz's `dot` program, which is not on PATH; {_INSTALL}")
+        raise GraphvizNotFound(f"drawing the graph needs Graphviz's `dot` program, which is not on PATH; "
+                               f"{_INSTALL}")
     return dot
 
 
 def render_dot(source: str, fmt_: str = "svg") -> bytes:
     """Run `dot -T<fmt_>` on DOT source and return the image bytes."""
-    done = subprocess.run([_dot_binary(), f"-T{fmt_}"], input=source.encode(), capture_output=True, timeout=60)
+    command = [_dot_binary(), f"-T{fmt_}"]
+    done = subprocess.run(command, input=source.encode(), capture_output=True, timeout=60)
     if done.returncode != 0:
         raise RuntimeError(f"dot failed ({done.returncode}): {done.stderr.decode(errors='replace').strip()}")
     return done.stdout
@@ -111,7 +114,8 @@ def draw_graph(output: Tensor, filename: str | os.PathLike, *, grads: bool = Tru
     path = Path(filename)
     kind = path.suffix.lstrip(".").lower() or "png"
     if kind not in ("png", "svg", "pdf", "dot", "gv"):
-        raise ValueError(f"draw_graph: unknown format {kind!r} in {str(filename)!r}; use .png, .svg, .pdf or .dot")
+        raise ValueError(f"draw_graph: unknown format {kind!r} in {str(filename)!r}; "
+                         "use .png, .svg, .pdf or .dot")
     source = graph_dot(output, grads=grads)
     data = source.encode() if kind in ("dot", "gv") else render_dot(source, kind)
     path.write_bytes(data)
@@ -133,10 +137,11 @@ class GraphView:
             return None  # Jupyter then falls back to _repr_html_
 
     def _repr_html_(self) -> str:
+        nodes = walk(self.output, grads=self.grads and self.output.requires_grad)
         rows = "".join(
             f"<tr><td>{html.escape(n.name)}</td><td>{html.escape(n.expression() if n.op else 'leaf')}</td>"
             f"<td>{html.escape(fmt(n.value))}</td><td>{html.escape(fmt(n.grad))}</td></tr>"
-            for n in walk(self.output, grads=self.grads and self.output.requires_grad) if n.tensor is not None)
+            for n in nodes if n.tensor is not None)
         return ("<table><tr><th>node</th><th>computed as</th><th>value</th><th>gradient</th></tr>"
                 f"{rows}</table>")
 
