@@ -142,3 +142,20 @@ def test_graph_view_html_fallback_and_missing_dot(monkeypatch, tmp_path):
     with pytest.raises(GraphvizNotFound, match="apt-get install graphviz"):
         draw_graph(seed_example(), tmp_path / "g.png")
     assert "digraph" in open(draw_graph(seed_example(), tmp_path / "g.dot")).read()
+
+
+def test_non_scalar_output_draws_the_forward_pass_with_a_note():
+    x = st.tensor([1.0, 2.0], requires_grad=True, name="x")
+    src = graph_dot(x * 2)
+    assert "value [2, 4]" in src and "grad" not in src.split("label=")[-2]
+    assert "shape (2,): gradients are shown for a single value" in src
+    assert "<table>" in show_graph(x * 2)._repr_html_()
+
+
+def test_tensor_html_hook_never_raises():
+    from steepest.viz.graph import tensor_html
+
+    assert tensor_html(st.tensor(1.0)) is None  # a leaf: the plain repr is better
+    html = tensor_html(seed_example())
+    assert html is not None and ("<svg" in html or "<table>" in html)
+    assert tensor_html("not a tensor") is None

@@ -50,6 +50,7 @@ from steepest.ops.shape import (
     swapaxes,
     transpose,
 )
+from steepest.viz.graph import draw_graph, explain, show_graph  # viz loads matplotlib lazily
 
 __version__ = "0.1.0"
 
@@ -61,4 +62,5 @@ __all__ = [
     "matmul", "dot", "outer", "sum", "mean", "max", "min", "logsumexp", "softmax", "log_softmax",
     "reshape", "transpose", "swapaxes", "broadcast_to", "squeeze", "expand_dims", "getitem",
     "concatenate", "stack",
+    "explain", "draw_graph", "show_graph",
 ]

@@ -16,7 +16,7 @@ from steepest.tensor import Tensor
 from steepest.viz._nodes import Node, fmt, walk
 from steepest.viz.explain import explain
 
-__all__ = ["graph_dot", "draw_graph", "show_graph", "GraphView", "GraphvizNotFound", "explain"]
+__all__ = ["graph_dot", "draw_graph", "show_graph", "tensor_html", "GraphView", "GraphvizNotFound", "explain"]
 
 _INSTALL = ("install Graphviz: `apt-get install graphviz` (Debian/Ubuntu), `brew install graphviz` (macOS), "
             "or `make setup`; graph_dot(output) gives the DOT source without it")
@@ -57,6 +57,12 @@ def graph_dot(output: Tensor, *, grads: bool = True) -> str:
         digraph steepest {
         ...
     """
+    if not isinstance(output, Tensor):
+        raise TypeError(f"graph_dot: expected a steepest Tensor, got {type(output).__name__}")
+    note = None
+    if grads and output.requires_grad and output.data.size != 1:
+        grads = False  # a gradient starts from a single value; still draw the forward pass
+        note = f"output has shape {output.shape}: gradients are shown for a single value (use .sum())"
     nodes = walk(output, grads=grads and output.requires_grad)
     ids = {id(n): f"n{i}" for i, n in enumerate(nodes)}
     lines = ["digraph steepest {", "  rankdir=LR;",
@@ -79,6 +85,8 @@ def graph_dot(output: Tensor, *, grads: bool = True) -> str:
     for n in nodes:
         for x in n.inputs:
             lines.append(f"  {ids[id(x)]} -> {ids[id(n)]};")
+    if note:
+        lines.append(f"  label={_quote(note)}; labelloc=b; fontname=\"Helvetica\"; fontsize=10;")
     lines.append("}")
     return "\n".join(lines) + "\n"
 
@@ -127,8 +135,8 @@ class GraphView:
 
     def __init__(self, output: Tensor, grads: bool = True):
         self.output = output
-        self.grads = grads
-        self.source = graph_dot(output, grads=grads)
+        self.grads = grads and output.requires_grad and output.data.size == 1
+        self.source = graph_dot(output, grads=self.grads)
 
     def _repr_svg_(self) -> str | None:
         try:
@@ -137,7 +145,7 @@ class GraphView:
             return None  # Jupyter then falls back to _repr_html_
 
     def _repr_html_(self) -> str:
-        nodes = walk(self.output, grads=self.grads and self.output.requires_grad)
+        nodes = walk(self.output, grads=self.grads)
         rows = "".join(
             f"<tr><td>{html.escape(n.name)}</td><td>{html.escape(n.expression() if n.op else 'leaf')}</td>"
             f"<td>{html.escape(fmt(n.value))}</td><td>{html.escape(fmt(n.grad))}</td></tr>"
@@ -149,9 +157,25 @@ class GraphView:
         return draw_graph(self.output, filename, grads=self.grads)
 
     def __repr__(self) -> str:
-        return explain(self.output) if self.output.requires_grad else self.source
+        return explain(self.output) if self.grads else self.source
 
 
 def show_graph(output: Tensor, *, grads: bool = True) -> GraphView:
-    """A displayable view of `output`'s graph (for Jupyter; `Tensor._repr_html_` can use it)."""
+    """A displayable view of `output`'s graph: Jupyter shows it as SVG (or an HTML table without `dot`).
+
+    Gradients are shown when `output` is a single value that requires grad.
+    """
     return GraphView(output, grads)
+
+
+def tensor_html(t: Tensor, max_nodes: int = 60) -> str | None:
+    """Rich HTML for a Tensor in Jupyter: its graph as inline SVG (or a table) when it has a history
+    of at most `max_nodes` nodes; None otherwise, so the plain repr is used. Never raises."""
+    try:
+        if not isinstance(t, Tensor) or t._op is None or len(walk(t, grads=False)) > max_nodes:
+            return None
+        view = GraphView(t)
+        svg = view._repr_svg_()
+        return svg if svg is not None else view._repr_html_()
+    except Exception:  # noqa: BLE001 - a display hook must never break printing a tensor
+        return None
