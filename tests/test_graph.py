@@ -159,3 +159,15 @@ def test_tensor_html_hook_never_raises():
     html = tensor_html(seed_example())
     assert html is not None and ("<svg" in html or "<table>" in html)
     assert tensor_html("not a tensor") is None
+
+
+def test_explain_arrays_matmul_and_broadcast():
+    X = st.tensor([[1.0, 2.0], [3.0, 4.0]], name="X")
+    W = st.tensor([[1.0], [-1.0]], requires_grad=True, name="W")
+    b = st.tensor([0.5], requires_grad=True, name="b")
+    h = X @ W + b
+    h.name = "h"
+    text = explain(h.sum())
+    assert "X = [[1, 2], [3, 4]]   (constant)" in text
+    assert "df/dW = X.T @ df/dq = [[4], [6]]" in text
+    assert "summed to shape (1,)) = [2]" in text

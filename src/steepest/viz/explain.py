@@ -22,11 +22,11 @@ LOCAL: dict[str, tuple[str, ...]] = {
     "neg": ("-1",), "exp": ("exp({0}) = {z}",), "log": ("1/{0}",), "sin": ("cos({0})",),
     "cos": ("-sin({0})",), "tan": ("1 + {z}**2",), "tanh": ("1 - {z}**2",),
     "sigmoid": ("{z} * (1 - {z})",), "sqrt": ("1 / (2 * {z})",), "relu": ("[{0} > 0]",),
-    "abs": ("sign({0})",), "sum": ("1",), "matmul": ("g @ {1}.T", "{0}.T @ g"),
+    "abs": ("sign({0})",), "sum": ("1",),
 }
 
 
-_ELEMENTWISE = frozenset(LOCAL) - {"sum", "matmul"}
+_ELEMENTWISE = frozenset(LOCAL) - {"sum"}
 
 
 def _vjp(node: Node, i: int, g: np.ndarray) -> np.ndarray:
@@ -52,6 +52,36 @@ def _local_text(node: Node, i: int) -> str:
     return formula or f"the {node.op} vjp rule"
 
 
+def _pullback_text(node: Node, i: int, g: str) -> str:
+    """How a non-elementwise op sends the upstream gradient `g` back to input i, as a formula."""
+    names = [n.name for n in node.inputs]
+    if node.op == "matmul":
+        if all(np.ndim(n.value) == 1 for n in node.inputs):  # a dot product of two vectors
+            return f"{g} * {names[1 - i]}"
+        return f"{g} @ {names[1]}.T" if i == 0 else f"{names[0]}.T @ {g}"
+    if node.op in ("sum", "mean", "broadcast_to"):
+        return f"{g} spread over {names[i]}'s shape" + (" / n" if node.op == "mean" else "")
+    return f"the {node.op} vjp of {g}"
+
+
+def _backward_step(node: Node, i: int, out: str, acc: str) -> str:
+    """One input of one node: local derivative, upstream gradient, their product."""
+    x = node.inputs[i]
+    up, product = node.grad, _vjp(node, i, node.grad)
+    g = f"d{out}/d{node.name}"
+    if np.size(up) == 1 and np.size(x.value) == 1:
+        if node.name == out:  # the upstream gradient is 1: the local derivative is the answer
+            return f"    d{out}/d{x.name} {acc} {_local_text(node, i)}"
+        local_value = fmt(_vjp(node, i, np.ones_like(node.value)))
+        how = f"{g} * d{node.name}/d{x.name} = {fmt(up)} * {local_value} = {fmt(product)}"
+    elif node.op in _ELEMENTWISE:
+        summed = "" if np.shape(x.value) == np.shape(up) else f", summed to shape {np.shape(x.value)}"
+        how = f"{g} * d{node.name}/d{x.name} (elementwise{summed}) = {fmt(product)}"
+    else:
+        return f"    d{out}/d{x.name} {acc} {_pullback_text(node, i, g)} = {fmt(product)}"
+    return f"    d{node.name}/d{x.name} = {_local_text(node, i)}   ->   d{out}/d{x.name} {acc} {how}"
+
+
 def _backward_lines(nodes: list[Node], out: str) -> list[str]:
     lines = [f"Backward pass: the chain rule, node by node from {out} back to its inputs",
              f"  d{out}/d{out} = 1"]
@@ -59,29 +89,14 @@ def _backward_lines(nodes: list[Node], out: str) -> list[str]:
     for node in reversed(nodes):
         if node.op is None or node.grad is None:
             continue
-        up = node.grad
-        is_out = node.name == out
-        upstream = "" if is_out else f"    upstream d{out}/d{node.name} = {fmt(up)}"
+        upstream = "" if node.name == out else f"    upstream d{out}/d{node.name} = {fmt(node.grad)}"
         lines.append(f"  {node.name} = {node.expression()}{upstream}")
         for i, x in enumerate(node.inputs):
             if x.tensor is None or not x.tensor.requires_grad:
                 continue
-            local = _local_text(node, i)
-            product = _vjp(node, i, up)
-            acc = "+=" if x.name in seen_once else "="
+            acc = "+=" if x.name in seen_once else "="  # a second path into x adds to its gradient
             seen_once.add(x.name)
-            if is_out:
-                lines.append(f"    d{out}/d{x.name} {acc} {local}")
-                continue
-            if np.size(up) == 1 and np.size(x.value) == 1:
-                local_value = fmt(_vjp(node, i, np.ones_like(node.value)))
-                how = (f"d{out}/d{node.name} * d{node.name}/d{x.name} = "
-                       f"{fmt(up)} * {local_value} = {fmt(product)}")
-            elif node.op in _ELEMENTWISE:
-                how = f"d{out}/d{node.name} * d{node.name}/d{x.name} (elementwise) = {fmt(product)}"
-            else:
-                how = f"pulled back through {node.op}: {fmt(product)}"
-            lines.append(f"    d{node.name}/d{x.name} = {local}   ->   d{out}/d{x.name} {acc} {how}")
+            lines.append(_backward_step(node, i, out, acc))
     return lines
 
 
