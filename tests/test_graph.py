@@ -170,4 +170,4 @@ def test_explain_arrays_matmul_and_broadcast():
     text = explain(h.sum())
     assert "X = [[1, 2], [3, 4]]   (constant)" in text
     assert "df/dW = X.T @ df/dq = [[4], [6]]" in text
-    assert "summed to shape (1,)) = [2]" in text
+    assert "summed to shape (1,)) = 2" in text
