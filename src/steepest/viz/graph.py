@@ -12,6 +12,8 @@ import shutil
 import subprocess
 from pathlib import Path
 
+import numpy as np
+
 from steepest.tensor import Tensor
 from steepest.viz._nodes import Node, fmt, walk
 from steepest.viz.explain import explain
@@ -30,17 +32,24 @@ def _quote(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
 
 
+def _short(v) -> str:
+    """Small arrays in full; a large one by its mean (its shape is on the line above)."""
+    if v is None or np.size(v) <= 6:
+        return fmt(v)
+    return f"mean {float(np.mean(v)):.4g}"
+
+
 def _label(node: Node, grads: bool) -> str:
     if node.tensor is None:
         return node.name  # a raw constant: its value is its name
     head = node.name if node.op is None else f"{node.name} = {node.expression()}"
-    if node.op is None and node.tensor.requires_grad is False:
-        head += " (constant)"
-    lines = [head, f"value {fmt(node.value)}"]
+    constant = node.op is None and not node.tensor.requires_grad
+    lines = [head + (" (constant)" if constant else "")]
     if node.value.size > 1:
         lines.append(f"shape {node.value.shape}")
-    if grads:
-        lines.append(f"grad {fmt(node.grad)}")
+    lines.append(f"value {_short(node.value)}")
+    if grads and not constant:
+        lines.append(f"grad {_short(node.grad)}")
     return "\n".join(lines)
 
 
