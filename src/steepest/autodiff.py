@@ -66,7 +66,8 @@ def sum_to_shape(g: Any, shape: tuple[int, ...]) -> Any:
         from steepest.ops.shape import _broadcast_to
 
         return _broadcast_to(g, shape)
-    axes = tuple(range(lead)) + tuple(lead + i for i, n in enumerate(shape) if n == 1 and g.shape[lead + i] != 1)
+    stretched = tuple(lead + i for i, n in enumerate(shape) if n == 1 and g.shape[lead + i] != 1)
+    axes = tuple(range(lead)) + stretched
     if axes:
         g = g.sum(axis=axes, keepdims=True)
     if lead:
@@ -137,8 +138,16 @@ def _walk(roots: Sequence[Tensor], seeds: Sequence[Any], create_graph: bool,
           targets: Sequence[Tensor] | None) -> dict[int, Any]:
     """Send `seeds` back from `roots`. With `targets`, return their gradients by id and leave
     every `.grad` alone; without, accumulate into the `.grad` of each leaf reached."""
-    stop = {id(t) for t in targets} if targets is not None else set()
-    order = _topological_order(roots, stop)
+    order = _topological_order(roots, set())
+    wanted = needed = None
+    if targets is not None:
+        # a target's gradient is total: paths through other targets count, so the walk does not
+        # stop at targets; it only skips the nodes from which no target can be reached
+        wanted = {id(t) for t in targets}
+        needed = set(wanted)
+        for t in reversed(order):  # inputs before their consumers
+            if any(id(x) in needed for x in t._inputs):
+                needed.add(id(t))
     grads: dict[int, Any] = {}
     for root, seed in zip(roots, seeds, strict=True):
         prev = grads.get(id(root))
@@ -152,9 +161,8 @@ def _walk(roots: Sequence[Tensor], seeds: Sequence[Any], create_graph: bool,
             g = grads.pop(id(t), None)
             if g is None:
                 continue
-            if id(t) in stop:
+            if wanted is not None and id(t) in wanted:
                 found[id(t)] = g
-                continue
             op = t._op
             if op is None:
                 if targets is None:
@@ -167,6 +175,8 @@ def _walk(roots: Sequence[Tensor], seeds: Sequence[Any], create_graph: bool,
                 z, args = t.data, [x.data if isinstance(x, Tensor) else x for x in inputs]
             for i, x in enumerate(inputs):
                 if not (isinstance(x, Tensor) and x.requires_grad):
+                    continue
+                if needed is not None and id(x) not in needed:
                     continue
                 if op.variadic:
                     gx = op.vjps[0](i, g, z, *args, *params)
@@ -194,10 +204,16 @@ def _accumulate(leaf: Tensor, g: Any, create_graph: bool, handed_out: set[int]) 
     if leaf.grad is not None:
         leaf.grad = _wrap(leaf.grad.data + g)
         return
+    leaf.grad = _wrap(_owned(g, handed_out))
+
+
+def _owned(g: Any, handed_out: set[int]) -> np.ndarray:
+    """g as an ndarray the caller may keep and write into: a copy if it is a view, a NumPy
+    scalar, read-only, or already handed to someone else (z = x + y sends x and y the same g)."""
     if g.__class__ is not np.ndarray or g.base is not None or not g.flags.writeable or id(g) in handed_out:
         g = np.array(g)
     handed_out.add(id(g))
-    leaf.grad = _wrap(g)
+    return g
 
 
 def backward(root: Tensor, grad: Any = None, create_graph: bool = False) -> None:
@@ -222,16 +238,20 @@ def gradients(outputs: Tensor | Sequence[Tensor], inputs: Sequence[Tensor], grad
     """
     outs = [outputs] if isinstance(outputs, Tensor) else list(outputs)
     if grad_outputs is None or isinstance(grad_outputs, (Tensor, np.ndarray)) or np.isscalar(grad_outputs):
-        grad_outputs = [grad_outputs] * len(outs) if len(outs) == 1 or grad_outputs is None else [grad_outputs]
+        single = len(outs) == 1 or grad_outputs is None
+        grad_outputs = [grad_outputs] * len(outs) if single else [grad_outputs]
     live = [(o, g) for o, g in zip(outs, grad_outputs, strict=True) if o.requires_grad]
     seeds = [_seed(o, g, create_graph) for o, g in live]
     found = _walk([o for o, _ in live], seeds, create_graph, list(inputs)) if live else {}
     result = []
+    handed_out: set[int] = set()
     for x in inputs:
         g = found.get(id(x))
         if g is None:
             g = np.zeros(x.shape, x.dtype)
             g = _wrap(g) if create_graph else g
+        elif not create_graph:
+            g = _owned(g, handed_out)
         result.append(g)
     return result
 
@@ -261,7 +281,10 @@ def tangents(outputs: Sequence[Tensor], inputs: Sequence[Tensor], input_tangents
                 dx = tangent.get(id(x)) if isinstance(x, Tensor) else None
                 if dx is None:
                     continue
-                dz = op.jvps[0](i, dx, z, *args, *params) if op.variadic else op.jvps[i](dx, z, *args, *params)
+                if op.variadic:
+                    dz = op.jvps[0](i, dx, z, *args, *params)
+                else:
+                    dz = op.jvps[i](dx, z, *args, *params)
                 total = dz if total is None else total + dz
             if total is not None:
                 if total.shape != t.data.shape:

@@ -258,11 +258,11 @@ def maximum(x: Any, y: Any) -> Tensor:
 
 # z = min(x, y);  dz/dx = 1 where x < y, 1/2 where they tie
 def _minimum_dx(g, z, x, y):
-    return _maximum_dy(g, z, y, x)
+    return _maximum_dx(g, z, y, x)  # x wins min(x, y) where y wins max(y, x)
 
 
 def _minimum_dy(g, z, x, y):
-    return _maximum_dx(g, z, y, x)
+    return _maximum_dy(g, z, y, x)
 
 
 MINIMUM = primitive("minimum", vjps=(_minimum_dx, _minimum_dy), jvps=(_minimum_dx, _minimum_dy),
