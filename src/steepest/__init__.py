@@ -9,6 +9,7 @@
 
 from steepest.tensor import Tensor, is_grad_enabled, tensor  # isort: skip  (ops need Tensor first)
 from steepest.autodiff import backward, enable_grad, gradients, no_grad, tangents
+from steepest.check import GradientCheckError, check_grad
 from steepest.ops import OPS
 from steepest.ops.creation import full, ones, ones_like, zeros, zeros_like
 from steepest.ops.elementwise import abs_ as abs  # noqa: A001
@@ -50,6 +51,7 @@ from steepest.ops.shape import (
     swapaxes,
     transpose,
 )
+from steepest.transforms import directional_derivative, grad, hessian, hvp, jacobian, jvp, value_and_grad, vjp
 from steepest.viz.graph import draw_graph, explain, show_graph  # viz loads matplotlib lazily
 
 __version__ = "0.1.0"
@@ -63,4 +65,6 @@ __all__ = [
     "reshape", "transpose", "swapaxes", "broadcast_to", "squeeze", "expand_dims", "getitem",
     "concatenate", "stack",
     "explain", "draw_graph", "show_graph",
+    "grad", "value_and_grad", "vjp", "jvp", "directional_derivative", "jacobian", "hessian", "hvp",
+    "check_grad", "GradientCheckError",
 ]

@@ -1,0 +1,404 @@
+"""Function transforms: derivatives as functions, in the manner of JAX.
+
+`grad(f)` is the function x -> grad f(x), the "subroutine that computes the gradient" the seeds
+speak of. Everything here is built from two sweeps over the graph that f records:
+
+    vjp: one reverse sweep gives  v^T J   (a row of J per sweep)  -> grad, value_and_grad, jacobian (rev)
+    jvp: one forward sweep gives  J u     (a column of J per sweep) -> directional_derivative, jacobian (fwd)
+
+and from sweeping a graph that a sweep itself recorded, which gives derivatives of any order
+(hessian = jacobian of grad, hvp = a forward sweep over the reverse sweep).
+
+What comes back has the kind of what went in: a float gives a float, an array or a list an
+ndarray, a Tensor a Tensor. Inside another transform (or when given a Tensor that requires
+grad) every sweep is recorded, so the result is a Tensor that the outer transform can
+differentiate again: `grad(grad(f))` is the second derivative.
+"""
+
+from __future__ import annotations
+
+import numbers
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+from steepest.autodiff import enable_grad, gradients, tangents
+from steepest.ops.shape import reshape
+from steepest.tensor import Tensor, _wrap
+
+__all__ = ["grad", "value_and_grad", "vjp", "jvp", "directional_derivative", "jacobian", "hessian", "hvp"]
+
+_depth = 0  # how many transforms are evaluating their function right now
+
+
+class _Trace:
+    """One evaluation of f with some arguments replaced by tensors that record the graph."""
+
+    def __init__(self, who: str, f: Callable, args: Sequence[Any], argnums: tuple[int, ...]):
+        global _depth
+        if not callable(f):
+            raise TypeError(f"{who}: expected a function, got {type(f).__name__}")
+        if not args:
+            raise TypeError(f"{who}: the function needs at least one argument to differentiate")
+        for i in argnums:
+            if not -len(args) <= i < len(args):
+                raise ValueError(f"{who}: argnums {i} is out of range for {len(args)} argument(s)")
+        args = list(args)
+        self.kinds = [_kind(args[i]) for i in argnums]
+        # record every sweep when an outer transform (or the caller) will differentiate the result again
+        traced = any(isinstance(args[i], Tensor) and args[i].requires_grad for i in argnums)
+        self.nested = _depth > 0 or traced
+        self.inputs = [_traced(args[i], self.nested, who, i) for i in argnums]
+        for i, x in zip(argnums, self.inputs, strict=True):
+            args[i] = x
+        _depth += 1
+        try:
+            with enable_grad():  # like torch.func: a transform differentiates even inside no_grad
+                self.out = f(*args)
+        finally:
+            _depth -= 1
+        self.who = who
+
+    def output(self, has_aux: bool = False) -> Tensor:
+        """f's result as a Tensor (a constant if f ignored its arguments); stores aux."""
+        out = self.out
+        if has_aux:
+            if not (isinstance(out, tuple) and len(out) == 2):
+                raise TypeError(f"{self.who}: with has_aux=True the function must return a pair "
+                                f"(value, aux), got {type(out).__name__}")
+            out, self.aux = out
+        if not isinstance(out, Tensor):
+            try:
+                out = _wrap(np.asarray(out, dtype=float))
+            except (TypeError, ValueError):
+                raise TypeError(f"{self.who}: the function must return a Tensor or a number, "
+                                f"got {type(out).__name__}") from None
+        return out
+
+    def scalar_output(self, has_aux: bool = False) -> Tensor:
+        out = self.output(has_aux)
+        if out.size != 1:
+            raise ValueError(
+                f"{self.who}: the function returned shape {out.shape}, but a gradient needs a single "
+                "number. Reduce it first (.sum() or .mean()), or use st.jacobian(f) for the matrix of "
+                "all its derivatives")
+        return out
+
+    def give(self, value: Any, k: int = 0) -> Any:
+        """`value` (an ndarray or Tensor) in the kind of the k-th differentiated argument."""
+        return _give(value, self.kinds[k], self.nested)
+
+
+def _kind(x: Any) -> str:
+    if isinstance(x, Tensor):
+        return "tensor"
+    if isinstance(x, numbers.Number) or (isinstance(x, np.generic) and x.ndim == 0):
+        return "float"
+    return "array"
+
+
+def _traced(x: Any, nested: bool, who: str, i: int) -> Tensor:
+    """A tensor standing for argument x, recording the graph from here on."""
+    if isinstance(x, Tensor):
+        if x.requires_grad:
+            # a node of its own, so that only paths through this argument count (no confusion
+            # with an outer variable of the same value), still connected to the outer graph
+            return reshape(x, x.shape)
+        data = x.data
+    else:
+        try:
+            data = np.asarray(x)
+        except (TypeError, ValueError):
+            data = np.asarray(x, dtype=object)
+    if data.dtype.kind in "biu":
+        data = data.astype(np.float64)  # st.grad(f)(2) means the derivative at 2.0
+    elif data.dtype.kind not in "fc":
+        raise TypeError(f"{who}: argument {i} must be a number, an array of numbers or a Tensor, "
+                        f"got {type(x).__name__}")
+    else:
+        data = np.array(data)  # our own copy: nothing the function does can reach the caller's array
+    t = _wrap(data)
+    t.requires_grad = True
+    return t
+
+
+def _give(value: Any, kind: str, nested: bool) -> Any:
+    if isinstance(value, Tensor):
+        if nested and value.requires_grad:
+            return value  # still part of an outer graph: keep it differentiable
+        value = value.data
+    if kind == "tensor" or (nested and kind != "float"):
+        return _wrap(value)
+    if kind == "float" and np.ndim(value) == 0:
+        return value.item() if isinstance(value, np.ndarray | np.generic) else value
+    return value
+
+
+def _argnums(argnums: int | Sequence[int]) -> tuple[tuple[int, ...], bool]:
+    if isinstance(argnums, int):
+        return (argnums,), False
+    argnums = tuple(argnums)
+    if not argnums or not all(isinstance(i, int) for i in argnums):
+        raise TypeError(f"argnums must be an int or a non-empty tuple of ints, got {argnums!r}")
+    return argnums, True
+
+
+def value_and_grad(f: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False) -> Callable:
+    """The function that returns both f(*args) and its gradient.
+
+    Args:
+        f: a function of one or more arguments returning a single number (a scalar Tensor).
+        argnums: which argument to differentiate by, or a tuple of them (then the gradient is a tuple).
+        has_aux: f returns (value, aux); the result is then ((value, aux), gradient).
+
+    Returns:
+        A function returning (value, gradient), each in the kind of the argument: float for a
+        float, ndarray for an array or list, Tensor for a Tensor.
+
+    Example:
+        >>> import steepest as st
+        >>> st.value_and_grad(lambda x: x ** 2 + 5 * st.sin(x))(0.0)
+        (0.0, 5.0)
+    """
+    nums, many = _argnums(argnums)
+
+    def value_and_grad_f(*args: Any) -> tuple[Any, Any]:
+        trace = _Trace("value_and_grad", f, args, nums)
+        out = trace.scalar_output(has_aux)
+        gs = gradients(out, trace.inputs, create_graph=trace.nested) if out.requires_grad else [
+            np.zeros(x.shape, x.dtype) for x in trace.inputs]
+        gs = tuple(trace.give(g, k) for k, g in enumerate(gs))
+        kind = "float" if trace.kinds[0] == "array" else trace.kinds[0]  # the value is one number
+        value = _give(out if trace.nested else out.data.reshape(()), kind, trace.nested)
+        value = (value, trace.aux) if has_aux else value
+        return value, (gs if many else gs[0])
+
+    value_and_grad_f.__name__ = f"value_and_grad({getattr(f, '__name__', 'f')})"
+    return value_and_grad_f
+
+
+def grad(f: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False) -> Callable:
+    """The gradient of f as a function: grad(f)(x) = df/dx at x.
+
+    f must return a single number. The gradient has the kind and shape of the argument:
+    float in, float out; ndarray in, ndarray out; Tensor in, Tensor out. Apply it again for
+    higher derivatives: grad(grad(f)) is f''.
+
+    Args:
+        f: a function returning a scalar.
+        argnums: the argument to differentiate by (default the first), or a tuple of them.
+        has_aux: f returns (value, aux); the result is then (gradient, aux).
+
+    Example:
+        >>> import steepest as st
+        >>> st.grad(lambda x: x ** 2 + 5 * st.sin(x))(0.0)   # 2x + 5 cos x
+        5.0
+        >>> st.grad(st.grad(lambda x: x ** 3))(2.0)          # 6x
+        12.0
+    """
+    value_and_grad_f = value_and_grad(f, argnums, has_aux)
+
+    def grad_f(*args: Any) -> Any:
+        value, g = value_and_grad_f(*args)
+        return (g, value[1]) if has_aux else g
+
+    grad_f.__name__ = f"grad({getattr(f, '__name__', 'f')})"
+    return grad_f
+
+
+def vjp(f: Callable, *primals: Any) -> tuple[Any, Callable]:
+    """f(*primals) and the function that pulls a cotangent v back to v^T J, one per primal.
+
+    Returns:
+        (value, vjp_fn) with vjp_fn(v) -> a tuple of gradients, one per primal; v has the
+        shape of the value. vjp_fn may be called many times: the graph is recorded once.
+
+    Example:
+        >>> import numpy as np, steepest as st
+        >>> value, pullback = st.vjp(lambda x: x * x, np.array([1.0, 2.0]))
+        >>> pullback(np.array([1.0, 10.0]))
+        (array([ 2., 40.]),)
+    """
+    trace = _Trace("vjp", f, primals, tuple(range(len(primals))))
+    out = trace.output()
+
+    def vjp_fn(v: Any) -> tuple[Any, ...]:
+        v = _cotangent(v, out, trace.nested)
+        if not out.requires_grad:
+            gs = [np.zeros(x.shape, x.dtype) for x in trace.inputs]
+        else:
+            gs = gradients(out, trace.inputs, grad_outputs=v, create_graph=trace.nested)
+        return tuple(trace.give(g, k) for k, g in enumerate(gs))
+
+    return trace.give(out), vjp_fn
+
+
+def _cotangent(v: Any, out: Tensor, nested: bool) -> Any:
+    if isinstance(v, Tensor) and nested:
+        data = v.data
+    else:
+        data = v = np.asarray(v.data if isinstance(v, Tensor) else v, dtype=out.dtype)
+    if data.shape != out.shape:
+        raise ValueError(f"vjp: the cotangent has shape {data.shape} but the value has shape {out.shape}")
+    return v
+
+
+def jvp(f: Callable, primals: Sequence[Any], tangents_in: Sequence[Any]) -> tuple[Any, Any]:
+    """f(*primals) and the Jacobian-vector product J u, by forward mode.
+
+    One forward sweep: each primitive's jvp rule pushes the input tangents through to its
+    output, so the cost is about one more evaluation of f whatever the number of inputs.
+
+    Args:
+        primals: a tuple (or list) of the arguments of f.
+        tangents_in: a tuple of the same length, each of its primal's shape: the direction u.
+
+    Returns:
+        (value, tangent_out), both in the kind of the first primal.
+
+    Example:
+        >>> import steepest as st
+        >>> st.jvp(lambda x, y: 9 * x ** 2 + y ** 2, (1.0, 2.0), (1.0, 0.0))
+        (13.0, 18.0)
+    """
+    if not isinstance(primals, tuple | list) or not isinstance(tangents_in, tuple | list):
+        raise TypeError("jvp: primals and tangents must be tuples, e.g. st.jvp(f, (x,), (u,))")
+    if len(primals) != len(tangents_in):
+        raise ValueError(f"jvp: {len(primals)} primal(s) but {len(tangents_in)} tangent(s)")
+    trace = _Trace("jvp", f, primals, tuple(range(len(primals))))
+    out = trace.output()
+    pairs = enumerate(zip(tangents_in, trace.inputs, strict=True))
+    us = [_tangent(u, x, k, trace.nested) for k, (u, x) in pairs]
+    if out.requires_grad:
+        (dz,) = tangents([out], trace.inputs, us, create_graph=trace.nested)
+    else:
+        dz = np.zeros(out.shape, out.dtype)
+    return trace.give(out), trace.give(dz)
+
+
+def _tangent(u: Any, x: Tensor, k: int, nested: bool) -> Any:
+    if isinstance(u, Tensor) and nested:
+        data = u.data
+    else:
+        data = u = np.asarray(u.data if isinstance(u, Tensor) else u, dtype=x.dtype)
+    if data.shape != x.shape:
+        raise ValueError(f"jvp: tangent {k} has shape {data.shape} but its primal has shape {x.shape}")
+    return u
+
+
+def directional_derivative(f: Callable, x: Any, u: Any) -> Any:
+    """D_u f(x) = grad f(x) . u, by one forward sweep (no gradient is formed).
+
+    u is used as given, not normalised: for the rate of change per unit length along a
+    direction, pass a unit vector (u / |u|). f must return a single number.
+
+    Example:
+        >>> import numpy as np, steepest as st
+        >>> phi = lambda x: 9 * x[0] ** 2 + x[1] ** 2
+        >>> d = st.directional_derivative(phi, [1.0, 2.0], [np.sqrt(3) / 2, 0.5])
+        >>> bool(np.isclose(d, 9 * np.sqrt(3) + 2))
+        True
+    """
+    value, dz = jvp(f, (x,), (u,))
+    if np.size(value.data if isinstance(value, Tensor) else value) != 1:
+        raise ValueError(f"directional_derivative: f returned shape {np.shape(value)}; it must return a "
+                         "single number (use st.jvp for the directional derivative of a vector function)")
+    if isinstance(dz, Tensor):
+        return dz.reshape(()) if dz.shape else dz
+    return float(np.asarray(dz).reshape(()))
+
+
+def jacobian(f: Callable, argnums: int = 0, mode: str = "auto") -> Callable:
+    """The Jacobian of f as a function: jacobian(f)(x)[i..., j...] = d f_i / d x_j.
+
+    The result has shape f(x).shape + x.shape. The graph is recorded once and swept once
+    per column (forward mode, `mode="fwd"`) or once per row (reverse mode, `mode="rev"`);
+    `mode="auto"` picks the fewer sweeps: forward when x has fewer entries than f(x).
+
+    Example:
+        >>> import numpy as np, steepest as st
+        >>> st.jacobian(lambda x: x ** 2)(np.array([1.0, 3.0]))
+        array([[2., 0.],
+               [0., 6.]])
+    """
+    if mode not in ("auto", "fwd", "rev"):
+        raise ValueError(f"jacobian: mode must be 'auto', 'fwd' or 'rev', got {mode!r}")
+
+    def jacobian_f(*args: Any) -> Any:
+        trace = _Trace("jacobian", f, args, (argnums,))
+        out, x = trace.output(), trace.inputs[0]
+        return trace.give(_jacobian_of(out, x, mode, trace.nested))
+
+    jacobian_f.__name__ = f"jacobian({getattr(f, '__name__', 'f')})"
+    return jacobian_f
+
+
+def _jacobian_of(out: Tensor, x: Tensor, mode: str, nested: bool) -> Any:
+    """d out / d x of a recorded graph, shape out.shape + x.shape, by sweeps over basis vectors."""
+    from steepest.ops.shape import stack  # the rows of a recorded Jacobian are joined differentiably
+
+    if not out.requires_grad:
+        return np.zeros(out.shape + x.shape, np.result_type(out.dtype, x.dtype))
+    forward = x.size < out.size if mode == "auto" else mode == "fwd"
+    n = x.size if forward else out.size
+    eye = np.eye(n, dtype=x.dtype if forward else out.dtype)
+    parts = []
+    for k in range(n):
+        if forward:  # column k: J e_k
+            (col,) = tangents([out], [x], [eye[k].reshape(x.shape)], create_graph=nested)
+            parts.append(col)
+        else:  # row k: e_k^T J
+            (row,) = gradients(out, [x], grad_outputs=eye[k].reshape(out.shape), create_graph=nested)
+            parts.append(row)
+    # columns side by side: out.shape + (n,); rows one above another: (n,) + x.shape
+    J = stack(parts, axis=-1 if forward else 0) if nested else np.stack(parts, axis=-1 if forward else 0)
+    return J.reshape(out.shape + x.shape)
+
+
+def hessian(f: Callable, argnums: int = 0) -> Callable:
+    """The Hessian of a scalar f as a function: hessian(f)(x)[i, j] = d2 f / dx_i dx_j.
+
+    The gradient is recorded once (reverse mode with create_graph) and differentiated once
+    per entry of x. Shape x.shape + x.shape; a float for a float argument.
+
+    Example:
+        >>> import numpy as np, steepest as st
+        >>> st.hessian(lambda x: 9 * x[0] ** 2 + x[1] ** 2)(np.array([1.0, 2.0]))
+        array([[18.,  0.],
+               [ 0.,  2.]])
+    """
+
+    def hessian_f(*args: Any) -> Any:
+        trace = _Trace("hessian", f, args, (argnums,))
+        out, x = trace.scalar_output(), trace.inputs[0]
+        if not out.requires_grad:
+            return trace.give(np.zeros(x.shape + x.shape, x.dtype))
+        (g,) = gradients(out, [x], create_graph=True)
+        return trace.give(_jacobian_of(g, x, "rev", trace.nested))
+
+    hessian_f.__name__ = f"hessian({getattr(f, '__name__', 'f')})"
+    return hessian_f
+
+
+def hvp(f: Callable, x: Any, v: Any) -> Any:
+    """The Hessian-vector product H(x) v of a scalar f, without forming H.
+
+    Forward mode over reverse mode: the gradient's graph is recorded once and one forward
+    sweep pushes v through it, so the cost is a small multiple of one gradient, for any size.
+
+    Example:
+        >>> import numpy as np, steepest as st
+        >>> st.hvp(lambda x: (x ** 3).sum(), np.array([1.0, 2.0]), np.array([1.0, 1.0]))   # 6 x * v
+        array([ 6., 12.])
+    """
+    trace = _Trace("hvp", f, (x,), (0,))
+    out, xt = trace.scalar_output(), trace.inputs[0]
+    v = _tangent(v, xt, 0, trace.nested)
+    if not out.requires_grad:
+        return trace.give(np.zeros(xt.shape, xt.dtype))
+    (g,) = gradients(out, [xt], create_graph=True)
+    if not g.requires_grad:  # f is linear: its Hessian is zero
+        return trace.give(np.zeros(xt.shape, xt.dtype))
+    (hv,) = tangents([g], [xt], [v], create_graph=trace.nested)
+    return trace.give(hv)
