@@ -10,6 +10,7 @@
 from steepest.tensor import Tensor, is_grad_enabled, tensor  # isort: skip  (ops need Tensor first)
 from steepest.autodiff import backward, enable_grad, gradients, no_grad, tangents
 from steepest.check import GradientCheckError, check_grad
+from steepest.expr import ExprError, parse
 from steepest.ops import OPS
 from steepest.ops.creation import full, ones, ones_like, zeros, zeros_like
 from steepest.ops.elementwise import abs_ as abs  # noqa: A001
@@ -65,6 +66,7 @@ __all__ = [
     "reshape", "transpose", "swapaxes", "broadcast_to", "squeeze", "expand_dims", "getitem",
     "concatenate", "stack",
     "explain", "draw_graph", "show_graph",
+    "parse", "ExprError",
     "grad", "value_and_grad", "vjp", "jvp", "directional_derivative", "jacobian", "hessian", "hvp",
     "check_grad", "GradientCheckError",
 ]
