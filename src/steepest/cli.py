@@ -1,0 +1,532 @@
+"""The `steepest` command: gradients, descents, races, training and the demo from the shell.
+
+    steepest grad "(x+y)*z" --at x=-2,y=5,z=-4 --explain
+    steepest minimize "x**2 + 5*sin(x)" --x0 -5 --lr 0.1 --plot descent.png
+    steepest compare "x**2 + 10*y**2" --x0 -2,1 --methods gd,momentum,nesterov,adam --plot race.png
+    steepest train xor --hidden 8 --epochs 2000 --plot xor.png
+    steepest demo --out steepest-demo
+
+Everything heavy (NumPy work, matplotlib, the optimizers, the networks) is imported inside the
+command that needs it, so `steepest --help` answers at once. A formula that does not parse exits
+with status 2 and a caret under the column; other bad input exits with status 1 and one line.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import math
+import os
+import sys
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import click
+
+__all__ = ["cli", "main"]
+
+METHODS = ("gd", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "adamw")
+DATASETS = ("or", "and", "xor", "linear", "moons", "circles", "spirals", "digits")
+_ROWS = 12  # iterations shown at each end of a long table
+
+# an expression may start with "-": take unknown "-x**2" as the argument, not as an option
+_HELP = {"help_option_names": ["-h", "--help"]}
+_EXPR_COMMAND = {"ignore_unknown_options": True, **_HELP}
+
+
+class Failure(click.ClickException):
+    """A clear one-line (or caret-pointed) error with the exit status to leave with."""
+
+    def __init__(self, message: str, code: int = 1):
+        super().__init__(message)
+        self.exit_code = code
+
+    def show(self, file: Any = None) -> None:
+        click.echo(f"steepest: {self.format_message()}", err=True)
+
+
+def friendly(command: Callable) -> Callable:
+    """Turn the errors a person can cause into a message and an exit status, not a traceback.
+
+    Set STEEPEST_DEBUG=1 to see the traceback anyway.
+    """
+    @functools.wraps(command)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        from steepest.expr import ExprError
+
+        try:
+            return command(*args, **kwargs)
+        except (Failure, click.ClickException, click.exceptions.Exit):
+            raise
+        except ExprError as err:
+            raise Failure(f"bad expression, {err}\n{err.pointer()}", 2) from None
+        except (ValueError, TypeError, ArithmeticError, OSError, RuntimeError, ImportError) as err:
+            if os.environ.get("STEEPEST_DEBUG"):
+                raise
+            raise Failure(f"{type(err).__name__}: {err}") from None
+
+    return run
+
+
+# --- reading the command line ------------------------------------------------------------------
+def expression(text: str, variables: str | None = None) -> Any:
+    """The parsed formula (ExprError, exit 2, when it does not parse)."""
+    from steepest.expr import parse
+
+    names = [v.strip() for v in variables.split(",") if v.strip()] if variables else None
+    return parse(text, variables=names)
+
+
+def point(spec: str | None, names: Sequence[str], option: str, default: float | None = None) -> list[float]:
+    """Values of the variables from "1,2" (in order) or "x=1,y=2" (by name); `default` fills the rest."""
+    if spec is None:
+        if default is None:
+            raise Failure(f"{option} is required: give a value for each of {', '.join(names)}, "
+                          f"e.g. {option} {','.join(f'{v}=1' for v in names)}")
+        return [default] * len(names)
+    parts = [p.strip() for p in spec.split(",") if p.strip()]
+    try:
+        if all("=" in p for p in parts):
+            given = {k.strip(): float(v) for k, v in (p.split("=", 1) for p in parts)}
+            unknown = sorted(set(given) - set(names))
+            if unknown:
+                raise Failure(f"{option}: {unknown[0]!r} is not a variable of the expression "
+                              f"(variables: {', '.join(names) or 'none'})")
+            missing = [v for v in names if v not in given and default is None]
+            if missing:
+                raise Failure(f"{option}: no value for {', '.join(missing)}")
+            return [given.get(v, default) for v in names]
+        values = [float(p) for p in parts]
+    except ValueError:
+        raise Failure(f"{option}: expected numbers like 1,2 or x=1,y=2, got {spec!r}") from None
+    if len(values) != len(names):
+        raise Failure(f"{option}: the expression has {len(names)} variable(s) ({', '.join(names)}), "
+                      f"got {len(values)} value(s)")
+    return values
+
+
+def as_start(values: list[float]) -> Any:
+    """A float for a function of one variable, an array for several."""
+    import numpy as np
+
+    return values[0] if len(values) == 1 else np.array(values, dtype=float)
+
+
+def num(v: Any, digits: int = 6) -> str:
+    """A number the way a person reads it: 3, -0.1966, 2.4e+12, [1.5, -2]."""
+    import numpy as np
+
+    a = np.asarray(getattr(v, "data", v), dtype=float)
+    text = [str(int(x)) if x.is_integer() and abs(x) < 1e15 else f"{x:.{digits}g}"
+            for x in a.reshape(-1).tolist()]
+    return text[0] if a.ndim == 0 else "[" + ", ".join(text) + "]"
+
+
+def _flat(v: Any) -> list[float]:
+    import numpy as np
+
+    return np.asarray(getattr(v, "data", v), dtype=float).reshape(-1).tolist()
+
+
+def jsonable(v: Any) -> Any:
+    """Plain JSON: arrays as lists, numbers as floats, inf and nan as null."""
+    import numpy as np
+
+    if isinstance(v, dict):
+        return {str(k): jsonable(x) for k, x in v.items()}
+    if isinstance(v, list | tuple):
+        return [jsonable(x) for x in v]
+    if hasattr(v, "data") and not isinstance(v, dict | bytes):
+        v = v.data
+    if isinstance(v, np.ndarray):
+        return jsonable(v.tolist())
+    if isinstance(v, bool | np.bool_):
+        return bool(v)
+    if isinstance(v, int | np.integer):
+        return int(v)
+    if isinstance(v, float | np.floating):
+        return float(v) if math.isfinite(v) else None
+    return v
+
+
+def emit_json(obj: dict) -> None:
+    click.echo(json.dumps(jsonable(obj), indent=2))
+
+
+def need(module: str, name: str, what: str) -> Any:
+    """steepest.<module>.<name>, or a clear error saying that part of steepest is missing."""
+    import importlib
+
+    try:
+        return getattr(importlib.import_module(module), name)
+    except (ImportError, AttributeError):
+        raise Failure(f"{what} needs {module}.{name}, which this installation of steepest does not have "
+                      "yet") from None
+
+
+def write_figure(fig: Any, filename: str) -> None:
+    from steepest.viz import save
+    from steepest.viz._mpl import plt
+
+    save(fig, filename)
+    plt().close(fig)
+    click.echo(f"wrote {filename}", err=True)
+
+
+# --- the commands --------------------------------------------------------------------------------
+@click.group(context_settings=_HELP)
+@click.version_option(package_name="steepest", prog_name="steepest")
+def cli() -> None:
+    """steepest: gradients, gradient descent and backpropagation, seen from the shell.
+
+    Formulas are Python syntax over numbers and variables with + - * / ** (not ^), sin cos tan exp
+    log sqrt abs tanh sigmoid relu max min, pi and e; variables are taken alphabetically. Quote them.
+    """
+
+
+@cli.command(context_settings=_EXPR_COMMAND, short_help="Value and partial derivatives at a point.")
+@click.argument("expr")
+@click.option("--at", "at", metavar="POINT", help="Where: x=-2,y=5,z=-4 (or -2,5,-4 in variable order).")
+@click.option("--vars", "variables", metavar="NAMES", help="Variable order, e.g. w,x,b (default: abc...).")
+@click.option("--explain", is_flag=True, help="Print the forward and backward pass step by step.")
+@click.option("--graph", metavar="FILE", help="Draw the computational graph (.png .svg .pdf, or .dot).")
+@click.option("--json", "as_json", is_flag=True, help='Print {"value": v, "grad": {"x": ..., ...}}.')
+@friendly
+def grad(expr: str, at: str | None, variables: str | None, explain: bool, graph: str | None,
+         as_json: bool) -> None:
+    """The value of EXPR and every partial derivative at a point, by backpropagation.
+
+    \b
+    steepest grad "(x+y)*z" --at x=-2,y=5,z=-4 --explain
+    steepest grad "(y - max(0, w*x + b))**2" --at b=1,w=1,x=5,y=4 --graph neuron.svg
+    """
+    import steepest as st
+
+    f = expression(expr, variables)
+    values = point(at, f.variables, "--at")
+    leaves = [st.tensor(v, requires_grad=True, name=n) for v, n in zip(values, f.variables, strict=True)]
+    out = f(*leaves)
+    out.name = "f"
+    grads = st.gradients(out, leaves) if out.requires_grad else [0.0] * len(leaves)
+    partials = {n: float(g) for n, g in zip(f.variables, grads, strict=True)}
+    result = {"value": float(out.item()), "grad": partials}
+    if graph:
+        st.draw_graph(out, graph)
+        click.echo(f"wrote {graph}", err=True)
+    if as_json:
+        emit_json(result)
+        return
+    if explain:
+        click.echo(st.explain(out) + "\n")
+    args = ", ".join(f.variables)
+    click.echo(f"f({args}) = {f.text}")
+    if values:
+        click.echo("at " + ", ".join(f"{n} = {num(v)}" for n, v in zip(f.variables, values, strict=True)))
+    width = max([len(f"df/d{n}") for n in f.variables] + [5])
+    click.echo(f"{'value':<{width}}  {num(result['value'])}")
+    for n, g in result["grad"].items():
+        click.echo(f"{'df/d' + n:<{width}}  {num(g)}")
+
+
+def optimizer_options(command: Callable) -> Callable:
+    """--lr --momentum --tol --max-iter --line-search, shared by minimize and compare."""
+    options = [
+        click.option("--lr", type=float, help="Learning rate (step size) eta."),
+        click.option("--momentum", type=float, help="Momentum coefficient (momentum, nesterov)."),
+        click.option("--tol", type=float, help="Stop when the gradient norm is below this."),
+        click.option("--max-iter", type=int, help="Stop after this many iterations."),
+        click.option("--line-search", type=click.Choice(["armijo"]), help="Backtracking steps."),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def settings(lr: float | None, momentum: float | None, tol: float | None, max_iter: int | None,
+             line_search: str | None) -> dict:
+    given = {"lr": lr, "momentum": momentum, "tol": tol, "max_iter": max_iter, "line_search": line_search}
+    return {k: v for k, v in given.items() if v is not None}
+
+
+def run_minimize(f: Any, x0: list[float], method: str, opts: dict) -> Any:
+    minimize = need("steepest", "minimize", "steepest minimize")
+    return minimize(f, as_start(x0), method=method, **opts)
+
+
+def _rows(res: Any, f: Any) -> list[tuple[int, Any, float, float | None]]:
+    """(t, x_t, f(x_t), |grad f(x_t)|) for every iterate of a Result."""
+    import numpy as np
+
+    path = np.asarray(res.path, dtype=float)
+    values = list(getattr(res, "values", None) or [])
+    norms = list(getattr(res, "grad_norms", None) or [])
+    rows = []
+    for t, x in enumerate(path):
+        fx = values[t] if t < len(values) else float(f(x) if np.ndim(x) == 0 else f(*np.atleast_1d(x)))
+        rows.append((t, x, fx, norms[t] if t < len(norms) else None))
+    return rows
+
+
+def print_table(rows: list, names: Sequence[str], show_all: bool) -> None:
+    x_head = names[0] if len(names) == 1 else "(" + ", ".join(names) + ")"
+    table = [("t", x_head, "f", "|grad|")]
+    hidden = 0 if show_all or len(rows) <= 2 * _ROWS + 1 else len(rows) - 2 * _ROWS
+    shown = rows if not hidden else rows[:_ROWS] + [None] + rows[-_ROWS:]
+    for r in shown:
+        table.append(("...", f"({hidden} more; --all to list them)", "", "") if r is None else
+                     (str(r[0]), num(r[1]), num(r[2]), "" if r[3] is None else f"{r[3]:.3e}"))
+    widths = [max(len(row[i]) for row in table) for i in range(4)]
+    for row in table:
+        click.echo("  ".join(cell.rjust(w) if i != 1 else cell.ljust(w)
+                             for i, (cell, w) in enumerate(zip(row, widths, strict=True))).rstrip())
+
+
+def plot_result(f: Any, results: dict, filename: str, title: str) -> None:
+    """1 variable: the curve with its iterates; 2: the contour map (a race when several); else f(x_t)."""
+    import steepest.viz as sv
+
+    first = next(iter(results.values()))
+    dims = 1 if first.path is None or len(first.path) == 0 or getattr(first.path[0], "ndim", 0) == 0 \
+        else len(first.path[0])
+    dims = len(getattr(f, "variables", ())) or dims
+    if dims == 1:
+        fig = sv.plot_descent_1d(f, list(results.values()), labels=list(results), title=title)
+    elif dims == 2 and len(results) == 1:
+        fig = sv.plot_contour(f, first, labels=list(results), title=title)
+    elif dims == 2:
+        fig = sv.plot_race(f, results, title=title)
+    else:
+        fig = sv.plot_loss({k: list(v.values) for k, v in results.items()}, title=f"{title}: f(x_t)")
+        fig.axes[0].set_xlabel("iteration t")
+        fig.axes[0].set_ylabel("f(x_t)")
+    write_figure(fig, filename)
+
+
+@cli.command(context_settings=_EXPR_COMMAND, short_help="Gradient descent on a formula, step by step.")
+@click.argument("expr")
+@click.option("--x0", metavar="POINT", help="Start: 1,2 or x=1,y=2 (default 1 for each variable).")
+@click.option("--vars", "variables", metavar="NAMES", help="Variable order (default: alphabetical).")
+@click.option("--method", type=click.Choice(METHODS), default="gd", show_default=True)
+@optimizer_options
+@click.option("--plot", metavar="FILE", help="Draw the descent (.png .svg .pdf).")
+@click.option("--animate", metavar="FILE.gif", help="Write the descent as an animated GIF.")
+@click.option("--all", "show_all", is_flag=True, help="List every iteration, not the first and last few.")
+@click.option("--json", "as_json", is_flag=True, help="Print {x, fun, n_iter, converged, reason, path}.")
+@friendly
+def minimize(expr: str, x0: str | None, variables: str | None, method: str, lr: float | None,
+             momentum: float | None, tol: float | None, max_iter: int | None, line_search: str | None,
+             plot: str | None, animate: str | None, show_all: bool, as_json: bool) -> None:
+    """Minimize EXPR by gradient descent; print each iteration and why it stopped.
+
+    \b
+    steepest minimize "x**2 + 5*sin(x)" --x0 -5 --lr 0.1 --plot descent.png
+    steepest minimize "9*x1**2 + x2**2" --x0 1,2 --method momentum --lr 0.02
+    """
+    f = expression(expr, variables)
+    start = point(x0, f.variables, "--x0", default=1.0)
+    res = run_minimize(f, start, method, settings(lr, momentum, tol, max_iter, line_search))
+    if plot:
+        plot_result(f, {method: res}, plot, f"{method} on {f.text}")
+    if animate:
+        if len(f.variables) > 2:
+            raise Failure("--animate draws functions of one or two variables")
+        from steepest.viz import animate_descent
+
+        animate_descent(f, res, animate, progress=not as_json)
+        click.echo(f"wrote {animate}", err=True)
+    if as_json:
+        emit_json({"variables": list(f.variables), "x": _flat(res.x), "fun": float(res.fun),
+                   "n_iter": int(res.n_iter), "converged": bool(res.converged), "reason": str(res.reason),
+                   "path": [_flat(p) for p in res.path]})
+        return
+    click.echo(f"minimize f({', '.join(f.variables)}) = {f.text}   method {method}")
+    print_table(_rows(res, f), f.variables, show_all)
+    click.echo(f"{'converged' if res.converged else 'stopped'}: {res.reason}")
+    click.echo(f"x = {num(res.x)}, f(x) = {num(res.fun)}")
+
+
+@cli.command(context_settings=_EXPR_COMMAND, short_help="Race optimizers on one formula.")
+@click.argument("expr")
+@click.option("--x0", metavar="POINT", help="Start for every method: 1,2 or x=1,y=2 (default 1 each).")
+@click.option("--vars", "variables", metavar="NAMES", help="Variable order (default: alphabetical).")
+@click.option("--methods", default="gd,momentum,nesterov,adam", show_default=True,
+              help=f"Comma-separated, from: {', '.join(METHODS)}.")
+@optimizer_options
+@click.option("--plot", metavar="FILE", help="Draw the race (.png .svg .pdf).")
+@click.option("--json", "as_json", is_flag=True, help="Print x, fun, n_iter, converged, reason per method.")
+@friendly
+def compare(expr: str, x0: str | None, variables: str | None, methods: str, lr: float | None,
+            momentum: float | None, tol: float | None, max_iter: int | None, line_search: str | None,
+            plot: str | None, as_json: bool) -> None:
+    """Race several optimizers on EXPR from one start; a table of the iterations each needed.
+
+    \b
+    steepest compare "x**2 + 10*y**2" --x0 -2,1 --methods gd,momentum,nesterov,adam --plot race.png
+    """
+    f = expression(expr, variables)
+    start = point(x0, f.variables, "--x0", default=1.0)
+    chosen = [m.strip() for m in methods.split(",") if m.strip()]
+    bad = [m for m in chosen if m not in METHODS]
+    if bad or not chosen:
+        raise Failure(f"--methods: unknown method {bad[0]!r}; choose from {', '.join(METHODS)}" if bad
+                      else "--methods: name at least one method")
+    opts = settings(lr, momentum, tol, max_iter, line_search)
+    results = {m: run_minimize(f, start, m, opts) for m in chosen}
+    if plot:
+        plot_result(f, results, plot, f"race on {f.text}")
+    if as_json:
+        emit_json({m: {"x": _flat(r.x), "fun": float(r.fun), "n_iter": int(r.n_iter),
+                       "converged": bool(r.converged), "reason": str(r.reason)} for m, r in results.items()})
+        return
+    click.echo(f"compare on f({', '.join(f.variables)}) = {f.text}, from {num(start)}")
+    table = [("method", "iterations", "converged", "f(x)", "x")]
+    table += [(m, str(r.n_iter), "yes" if r.converged else "no", num(r.fun), num(r.x))
+              for m, r in results.items()]
+    widths = [max(len(row[i]) for row in table) for i in range(5)]
+    for row in table:
+        click.echo("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
+    for m, r in results.items():
+        click.echo(f"  {m}: {r.reason}")
+
+
+@cli.command(context_settings=_HELP, short_help="Train a small network on a dataset.")
+@click.argument("dataset")
+@click.option("--target", metavar="COL", help="For a CSV file: the column to predict (default: the last).")
+@click.option("--hidden", default="8", show_default=True, help="Hidden layer sizes, e.g. 8,8 (0: none).")
+@click.option("--activation", default="tanh", show_default=True,
+              type=click.Choice(["tanh", "relu", "sigmoid"]), help="Hidden-layer activation.")
+@click.option("--optimizer", default="adam", show_default=True, type=click.Choice(METHODS))
+@click.option("--lr", type=float, default=0.05, show_default=True, help="Learning rate.")
+@click.option("--epochs", type=int, default=500, show_default=True)
+@click.option("--batch-size", type=int, help="Minibatch size (default: the whole set).")
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed for the data and the weights.")
+@click.option("--plot", metavar="FILE", help="Draw the loss curve (and the decision boundary for 2-D data).")
+@click.option("--save", "save_to", metavar="FILE", help="Save the trained model's parameters.")
+@click.option("--json", "as_json", is_flag=True, help="Print {loss, accuracy, epochs}.")
+@friendly
+def train(dataset: str, target: str | None, hidden: str, activation: str, optimizer: str, lr: float,
+          epochs: int, batch_size: int | None, seed: int, plot: str | None, save_to: str | None,
+          as_json: bool) -> None:
+    """Train a small network (an MLP) on DATASET: a built-in set or a CSV file.
+
+    \b
+    Built-in sets: or, and, xor, linear, moons, circles, spirals, digits.
+    steepest train xor --hidden 8 --epochs 2000 --plot xor.png
+    steepest train data.csv --target label --hidden 16,16 --epochs 300
+    """
+    X, y = load_dataset(dataset, target, seed)
+    sizes = [int(h) for h in hidden.replace(" ", "").split(",") if h and int(h) > 0]
+    model, loss = build_model(X, y, sizes, activation, seed)
+    fit = need("steepest", "fit", "steepest train")
+    hist = fit(model, X, y, loss=loss, optimizer=optimizer, lr=lr, epochs=epochs, batch_size=batch_size,
+               progress=not as_json)
+    losses, acc = list(getattr(hist, "loss", []) or []), list(getattr(hist, "accuracy", []) or [])
+    summary = {"loss": losses[-1] if losses else None, "accuracy": acc[-1] if acc else None,
+               "epochs": len(losses), "stopped_reason": getattr(hist, "stopped_reason", None)}
+    if plot:
+        plot_training(model, X, y, hist, plot, f"{dataset}: MLP {'-'.join(map(str, sizes)) or 'linear'}")
+    if save_to:
+        save_model(model, save_to)
+    if as_json:
+        emit_json(summary)
+        return
+    click.echo(f"trained an MLP {[X.shape[1], *sizes, model_outputs(y)]} on {dataset} ({len(X)} examples, "
+               f"loss {loss}, {optimizer} lr {lr})")
+    click.echo(f"epochs {summary['epochs']}, final loss {num(summary['loss'])}"
+               + (f", accuracy {100 * summary['accuracy']:.1f}%" if summary["accuracy"] is not None else ""))
+    if summary["stopped_reason"]:
+        click.echo(f"stopped: {summary['stopped_reason']}")
+
+
+def load_dataset(name: str, target: str | None, seed: int) -> tuple[Any, Any]:
+    """(X, y) from a built-in set (by name) or a CSV file (by path)."""
+    import inspect
+
+    import numpy as np
+
+    data = need("steepest", "data", "steepest train")
+    if name.lower().endswith(".csv") or os.path.sep in name or os.path.exists(name):
+        if not os.path.exists(name):
+            raise Failure(f"no such file: {name}")
+        X, y = data.load_csv(name, target=target)
+    else:
+        key = name.lower().rstrip("_")
+        if key not in DATASETS:
+            raise Failure(f"unknown dataset {name!r}: use one of {', '.join(DATASETS)}, or a .csv file")
+        if target:
+            raise Failure("--target is for CSV files; the built-in sets know their target")
+        make = getattr(data, key + "_" if key in ("or", "and") else key)
+        takes_seed = "seed" in inspect.signature(make).parameters
+        X, y = make(seed=seed) if takes_seed else make()
+    return np.asarray(getattr(X, "data", X), dtype=float), np.asarray(getattr(y, "data", y))
+
+
+def model_outputs(y: Any) -> int:
+    """How many outputs the network needs: one per class for three or more classes, else one."""
+    import numpy as np
+
+    if y.ndim == 2:
+        return y.shape[1]
+    labels = np.unique(y)
+    is_classes = np.all(labels == np.round(labels)) and len(labels) > 2 and len(labels) <= 100
+    return len(labels) if is_classes else 1
+
+
+def build_model(X: Any, y: Any, sizes: list[int], activation: str, seed: int) -> tuple[Any, str]:
+    """An MLP shaped for the task and the loss that goes with it."""
+    import numpy as np
+
+    nn = need("steepest", "nn", "steepest train")
+    n_out = model_outputs(y)
+    binary = y.ndim == 1 and set(np.unique(y).tolist()) <= {0.0, 1.0}
+    if n_out > 1:
+        out_act, loss = None, "cross_entropy"  # softmax lives in the loss, on the logits
+    elif binary:
+        out_act, loss = "sigmoid", "bce"
+    else:
+        out_act, loss = None, "mse"
+    model = nn.MLP([X.shape[1], *sizes, n_out], activation=activation, output_activation=out_act, seed=seed)
+    return model, loss
+
+
+def plot_training(model: Any, X: Any, y: Any, hist: Any, filename: str, title: str) -> None:
+    import steepest.viz as sv
+    from steepest.viz._mpl import plt
+
+    two_d = X.shape[1] == 2 and model_outputs(y) >= 1 and y.ndim <= 2
+    fig, axes = plt().subplots(1, 2 if two_d else 1, figsize=(11.5 if two_d else 6.4, 4.6), squeeze=False)
+    sv.plot_loss(hist, ax=axes[0][0], title=f"{title}: loss")
+    if two_d:
+        sv.plot_decision_boundary(model, X, y, ax=axes[0][1])
+    fig.tight_layout()
+    write_figure(fig, filename)
+
+
+def save_model(model: Any, filename: str) -> None:
+    nn = need("steepest", "nn", "steepest train --save")
+    saver = getattr(nn, "save", None)
+    if saver is not None:
+        saver(model, filename)
+    elif hasattr(model, "save"):
+        model.save(filename)
+    else:
+        raise Failure("--save: this installation of steepest cannot save models yet")
+    click.echo(f"wrote {filename}", err=True)
+
+
+@cli.command(context_settings=_HELP, short_help="Every worked example: figures and an HTML page.")
+@click.option("--out", "out", default="steepest-demo", show_default=True, metavar="DIR",
+              help="Folder for the figures and index.html.")
+@click.option("--quick", is_flag=True, help="Fewer epochs and smaller figures (for tests).")
+@friendly
+def demo(out: str, quick: bool) -> None:
+    """Every worked example of the seeds, end to end: figures and one HTML page that walks through them."""
+    from steepest.demo import run_demo
+
+    page = run_demo(out, quick=quick, log=lambda line: click.echo(line, err=True))
+    click.echo(f"open {page}")
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """The console script `steepest` (and `python -m steepest`)."""
+    cli.main(args=list(argv) if argv is not None else sys.argv[1:], prog_name="steepest")
