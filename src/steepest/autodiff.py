@@ -233,13 +233,24 @@ def gradients(outputs: Tensor | Sequence[Tensor], inputs: Sequence[Tensor], grad
               create_graph: bool = False) -> list[Any]:
     """The gradients of `outputs` with respect to `inputs`, returned rather than accumulated.
 
-    Like `torch.autograd.grad`: no `.grad` is touched. An input the outputs do not depend on
-    gets zeros. Entries are ndarrays, or Tensors when `create_graph` is true.
+    Like `torch.autograd.grad`: no `.grad` is touched. With several outputs the result is the
+    gradient of sum_k <grad_outputs[k], outputs[k]>. An input the outputs do not depend on
+    gets zeros.
+
+    Args:
+        outputs: a Tensor, or a sequence of Tensors.
+        inputs: the Tensors to differentiate with respect to.
+        grad_outputs: for a single Tensor output, its incoming gradient (array-like, number or
+            Tensor; None means 1 and needs a one-element output). For a sequence of outputs, a
+            sequence of the same length, one entry per output (None entries as above), as in
+            PyTorch; a lone array for several outputs is an error rather than a guess.
+        create_graph: record the computation, so the gradients can be differentiated again.
+
+    Returns:
+        A list with one gradient per input, of the input's shape and dtype: ndarrays, or
+        Tensors when `create_graph` is true.
     """
-    outs = [outputs] if isinstance(outputs, Tensor) else list(outputs)
-    if grad_outputs is None or isinstance(grad_outputs, (Tensor, np.ndarray)) or np.isscalar(grad_outputs):
-        single = len(outs) == 1 or grad_outputs is None
-        grad_outputs = [grad_outputs] * len(outs) if single else [grad_outputs]
+    outs, grad_outputs = _pair_outputs(outputs, grad_outputs)
     live = [(o, g) for o, g in zip(outs, grad_outputs, strict=True) if o.requires_grad]
     seeds = [_seed(o, g, create_graph) for o, g in live]
     found = _walk([o for o, _ in live], seeds, create_graph, list(inputs)) if live else {}
@@ -256,6 +267,27 @@ def gradients(outputs: Tensor | Sequence[Tensor], inputs: Sequence[Tensor], grad
     return result
 
 
+def _pair_outputs(outputs: Tensor | Sequence[Tensor], grad_outputs: Any) -> tuple[list, list]:
+    """The outputs as a list, and one incoming gradient (or None) for each."""
+    if isinstance(outputs, Tensor):
+        return [outputs], [grad_outputs]
+    outs = list(outputs)
+    if not all(isinstance(o, Tensor) for o in outs):
+        raise TypeError("gradients: outputs must be a Tensor or a sequence of Tensors")
+    if grad_outputs is None:
+        return outs, [None] * len(outs)
+    if isinstance(grad_outputs, (Tensor, np.ndarray)) or np.isscalar(grad_outputs):
+        if len(outs) == 1:
+            return outs, [grad_outputs]
+        raise ValueError(f"gradients: {len(outs)} outputs but a single grad_outputs; pass a sequence "
+                         "with one gradient per output (None for a one-element output)")
+    grad_outputs = list(grad_outputs)
+    if len(grad_outputs) != len(outs):
+        raise ValueError(f"gradients: {len(outs)} outputs but {len(grad_outputs)} grad_outputs; "
+                         "pass one gradient per output (None for a one-element output)")
+    return outs, grad_outputs
+
+
 def tangents(outputs: Sequence[Tensor], inputs: Sequence[Tensor], input_tangents: Sequence[Any],
              create_graph: bool = False) -> list[Any]:
     """Forward mode: push `input_tangents` from `inputs` through the recorded graph to `outputs`.
@@ -263,10 +295,18 @@ def tangents(outputs: Sequence[Tensor], inputs: Sequence[Tensor], input_tangents
     Each op's jvp rules turn its inputs' tangents into its output's tangent, in topological
     order from the inputs; this is one sweep, whatever the number of inputs and outputs.
     """
+    inputs, input_tangents = list(inputs), list(input_tangents)
+    if len(inputs) != len(input_tangents):
+        raise ValueError(f"tangents: {len(inputs)} inputs but {len(input_tangents)} tangents; "
+                         "pass one per input")
     stop = {id(x) for x in inputs}
     order = _topological_order(list(outputs), stop)
     tangent: dict[int, Any] = {}
     for x, dx in zip(inputs, input_tangents, strict=True):
+        if not isinstance(dx, (Tensor, np.ndarray)):
+            dx = np.asarray(dx, dtype=x.dtype)  # numbers and lists: rules index and reshape tangents
+        if dx.shape != x.shape:
+            raise ValueError(f"tangents: a tangent of shape {dx.shape} for an input of shape {x.shape}")
         tangent[id(x)] = dx
     previous_mode = GradMode.enabled
     GradMode.enabled = create_graph

@@ -164,6 +164,21 @@ class Tensor:
             extras.append(f"name={self.name!r}")
         return "tensor(" + ", ".join([body, *extras]) + ")"
 
+    def _repr_html_(self) -> str | None:
+        """Jupyter's rich view: the graph that made this tensor, drawn by `steepest.viz`.
+
+        None (Jupyter then prints the plain repr) for a leaf, a large graph, or when the
+        drawing cannot be made; printing a tensor never fails because of the picture.
+        """
+        try:
+            from steepest.viz.graph import tensor_html  # lazy: the engine never imports viz
+        except Exception:  # noqa: BLE001 - e.g. a broken optional dependency
+            return None
+        try:
+            return tensor_html(self)
+        except Exception:  # noqa: BLE001
+            return None
+
     def __len__(self) -> int:
         if self.data.ndim == 0:
             raise TypeError("len() of a 0-d tensor")
