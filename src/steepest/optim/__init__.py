@@ -1,0 +1,34 @@
+"""Optimization: update rules, model optimizers, learning-rate schedules, line searches, halting
+conditions, and `minimize`.
+
+    >>> import steepest as st
+    >>> res = st.minimize(lambda x: (x ** 2).sum(), [3.0, -4.0], method="adam", lr=0.5, tol=1e-6)
+    >>> res.converged
+    True
+"""
+
+from steepest.optim import line_search, rules, schedules, stopping
+from steepest.optim.line_search import Armijo
+from steepest.optim.minimize import minimize
+from steepest.optim.optimizers import (
+    GD,
+    OPTIMIZERS,
+    Adagrad,
+    Adam,
+    AdamW,
+    Momentum,
+    Nesterov,
+    Optimizer,
+    RMSProp,
+    make_optimizer,
+)
+from steepest.optim.result import Result
+from steepest.optim.rules import RULES, make_rule
+from steepest.optim.schedules import constant, cosine, exponential, inverse_time, step_decay, warmup
+
+__all__ = [
+    "minimize", "Result", "Optimizer", "GD", "Momentum", "Nesterov", "Adagrad", "RMSProp", "Adam", "AdamW",
+    "OPTIMIZERS", "make_optimizer", "RULES", "make_rule", "Armijo",
+    "constant", "step_decay", "exponential", "inverse_time", "cosine", "warmup",
+    "rules", "schedules", "stopping", "line_search",
+]

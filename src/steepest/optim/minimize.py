@@ -1,0 +1,235 @@
+"""minimize(f, x0): gradient descent and its family on a function of one array, with honest stops.
+
+The loop is the seeds' loop, x_{t+1} = x_t - eta_t d_t with d_t the rule's direction (the
+gradient itself for "gd"), instrumented: every iterate, value, gradient norm and step size
+is kept, every evaluation of f is counted, and the run ends with a sentence that says why.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import numpy as np
+
+from steepest.autodiff import gradients
+from steepest.optim.line_search import as_line_search
+from steepest.optim.result import Result
+from steepest.optim.rules import Transform, _number, descend, make_rule
+from steepest.optim.schedules import as_schedule
+from steepest.optim.stopping import (
+    Callback,
+    Condition,
+    Divergence,
+    FTol,
+    GradTol,
+    MaxIter,
+    Progress,
+    TimeLimit,
+    XTol,
+)
+from steepest.tensor import Tensor
+
+__all__ = ["minimize", "Result"]
+
+
+def minimize(f: Callable[[Tensor], Any], x0: Any, method: str | Transform = "gd",
+             lr: float | Callable[[int], float] = 0.1, tol: float = 1e-6, max_iter: int = 1000, *,
+             line_search: Any = None, ftol: float | None = None, xtol: float | None = None,
+             time_limit: float | None = None, callback: Callable[[Progress], Any] | None = None,
+             stop: Condition | Iterable[Condition] | None = None, **hyperparameters: Any) -> Result:
+    """Minimise f from x0 by gradient descent or one of its variants.
+
+    Args:
+        f: takes the point (a Tensor of x0's shape) and returns a scalar Tensor; written with
+            steepest operations (st.sin, x ** 2, ...) so that its gradient can be taken.
+        x0: the starting point: a number, a list or an ndarray (never modified).
+        method: "gd", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "adamw", or a rule
+            built from `steepest.optim.rules` transforms.
+        lr: the learning rate: a number > 0 or a schedule t -> lr_t (`steepest.optim.schedules`).
+            With a line search, the first step tried at each iteration.
+        tol: stop (converged) when the gradient norm is < tol, at x0 or after any update.
+        max_iter: the most updates to make.
+        line_search: None, "armijo" or an `Armijo(...)`: backtrack along the rule's direction until
+            f falls enough (each trial counted in n_fev).
+        ftol, xtol: stop (converged) when f or x changes by at most this much in a step, relative
+            to max(1, |f|) or max(1, ||x||).
+        time_limit: seconds of wall-clock time allowed.
+        callback: called as callback(progress) after every update (`stopping.Progress`: n_iter, x,
+            fun, grad, grad_norm, lr); returning True stops the run.
+        stop: more halting conditions (`steepest.optim.stopping`), one or a list.
+        **hyperparameters: the method's own: momentum, beta1, beta2, eps, alpha, weight_decay, ...
+
+    Returns:
+        A `Result` (x, fun, grad, n_iter, n_fev, n_gev, converged, reason, path, values, grad_norms, lrs).
+
+    Raises:
+        ValueError: an unknown method (the known ones listed), or a bad hyperparameter, named with its value.
+
+    Example:
+        >>> import steepest as st
+        >>> res = st.minimize(lambda x: x**2 + 5 * st.sin(x), -5.0, lr=0.1, tol=1e-3)
+        >>> round(res.x, 4), res.n_iter, res.converged
+        (-1.1107, 12, True)
+    """
+    rule = make_rule(method, **hyperparameters)
+    schedule = as_schedule(lr)
+    search = as_line_search(line_search)
+    conditions = _conditions(tol, ftol, xtol, max_iter, time_limit, callback, stop)
+    xt, scalar = _start(x0)
+    x = xt.data
+    state = rule.init(x)
+    fun, g = _value_and_grad(f, xt)
+    n_fev = n_gev = 1
+    x_seen = x.view()
+    x_seen.flags.writeable = False
+    p = Progress(x_seen, fun, g, _norm(g))
+    path, values, norms, lrs = [x.copy()], [fun], [p.grad_norm], []
+    for c in conditions:
+        c.start(p)
+    stopped = _first(conditions, p)
+    trial = Tensor(x, requires_grad=True) if search is not None else None
+    while stopped is None:
+        k = p.n_iter
+        lr_k = schedule(k)
+        if not lr_k > 0 or not math.isfinite(lr_k):
+            raise ValueError(f"minimize: the learning-rate schedule {schedule!r} gave lr={lr_k!r} at step "
+                             f"{k}; a learning rate must be a finite number > 0")
+        d = rule.update(g, state, x, k + 1)
+        if search is None:
+            descend(x, d, lr_k)
+            fun, g = _value_and_grad(f, xt)
+            n_fev += 1
+            n_gev += 1
+        else:
+            lr_k, fun, g, trials, failure = _line_step(f, search, xt, trial, fun, g, d, lr_k)
+            n_fev += trials
+            n_gev += failure is None
+            if failure is not None:
+                stopped = (failure + f" after {k} iterations (gradient norm {p.grad_norm:.1e})", False)
+                break
+        p.prev_fun, p.prev_x = p.fun, path[-1]
+        p.n_iter, p.fun, p.grad, p.lr = k + 1, fun, g, lr_k
+        p.grad_norm = gn = _norm(g)
+        path.append(x.copy())
+        values.append(fun)
+        norms.append(gn)
+        lrs.append(lr_k)
+        stopped = _first(conditions, p)
+    reason, converged = stopped
+    g_out = float(p.grad) if scalar else np.array(p.grad)
+    return Result(x=float(x) if scalar else x, fun=p.fun, grad=g_out, n_iter=p.n_iter, n_fev=n_fev,
+                  n_gev=n_gev, converged=converged, reason=reason, path=np.stack(path),
+                  values=np.array(values), grad_norms=np.array(norms), lrs=np.array(lrs, dtype=float),
+                  method=rule.name)
+
+
+def _first(conditions: list[Condition], p: Progress) -> tuple[str, bool] | None:
+    for c in conditions:
+        reason = c.check(p)
+        if reason is not None:
+            return reason, c.converged
+    return None
+
+
+def _conditions(tol, ftol, xtol, max_iter, time_limit, callback, stop) -> list[Condition]:
+    """The halting conditions in the order they are asked: divergence first, the budget last."""
+    tol = _nonneg("tol", tol)
+    if isinstance(max_iter, bool) or not isinstance(max_iter, (int, np.integer)) or max_iter < 0:
+        raise ValueError(f"minimize: max_iter must be an integer >= 0, got {max_iter!r}")
+    conditions: list[Condition] = [Divergence(), GradTol(tol)]
+    if ftol is not None:
+        conditions.append(FTol(_nonneg("ftol", ftol)))
+    if xtol is not None:
+        conditions.append(XTol(_nonneg("xtol", xtol)))
+    if callback is not None:
+        if not callable(callback):
+            raise ValueError(f"minimize: callback must be callable, got {callback!r}")
+        conditions.append(Callback(callback))
+    if stop is not None:
+        extra = [stop] if isinstance(stop, Condition) else list(stop)
+        for c in extra:
+            if not isinstance(c, Condition):
+                raise ValueError(f"minimize: stop= takes conditions from steepest.optim.stopping, got {c!r}")
+        conditions.extend(extra)
+    if time_limit is not None:
+        seconds = _number("minimize", "time_limit", time_limit)
+        if seconds <= 0:
+            raise ValueError(f"minimize: time_limit must be > 0 seconds, got {time_limit!r}")
+        conditions.append(TimeLimit(seconds))
+    conditions.append(MaxIter(int(max_iter)))
+    return conditions
+
+
+def _nonneg(name: str, value: Any) -> float:
+    v = _number("minimize", name, value)
+    if v < 0:
+        raise ValueError(f"minimize: {name} must be >= 0, got {value!r}")
+    return v
+
+
+def _start(x0: Any) -> tuple[Tensor, bool]:
+    """A Tensor owning a float copy of x0, and whether x0 was a plain number."""
+    scalar = isinstance(x0, (int, float, np.integer, np.floating)) and not isinstance(x0, bool)
+    data = x0.data if isinstance(x0, Tensor) else x0
+    try:
+        array = np.array(data, copy=True)
+    except (TypeError, ValueError) as err:
+        raise ValueError(f"minimize: x0 must be a number, a list of numbers or an ndarray ({err})") from None
+    if array.dtype.kind in "biu":
+        array = array.astype(np.float64)
+    if array.dtype.kind != "f":
+        raise ValueError(f"minimize: x0 must hold real numbers, got dtype {array.dtype}")
+    if not np.all(np.isfinite(array)):
+        raise ValueError(f"minimize: x0 must be finite, got {x0!r}")
+    return Tensor(array, requires_grad=True), scalar
+
+
+def _value_and_grad(f: Callable, xt: Tensor) -> tuple[float, np.ndarray]:
+    """f(xt) as a float and its gradient with respect to xt, from one forward and one backward pass."""
+    y = f(xt)
+    if not isinstance(y, Tensor):
+        try:
+            return float(y), np.zeros_like(xt.data)  # f does not depend on x through steepest ops
+        except (TypeError, ValueError):
+            raise ValueError(f"minimize: f must return a scalar Tensor, got {type(y).__name__}") from None
+    if y.data.size != 1:
+        raise ValueError(f"minimize: f must return a scalar, got shape {y.shape}; "
+                         "reduce it (.sum(), .mean())")
+    if not y.requires_grad:
+        return y.data.item(), np.zeros_like(xt.data)
+    return y.data.item(), gradients(y, [xt])[0]
+
+
+def _norm(g: np.ndarray) -> float:
+    return math.sqrt(float(np.vdot(g, g)))
+
+
+def _line_step(f, search, xt, trial, fun, g, d, lr):
+    """One step along -d with the line search; returns (t, f, g, trials, failure reason or None)."""
+    x, point = xt.data, trial.data
+    slope = float(np.vdot(g, d))
+    if not slope > 0:  # the rule's direction (momentum, say) is not downhill here: use -g for this step
+        d, slope = g, float(np.vdot(g, g))
+    last: list[Any] = [None, None]
+
+    def phi(t: float) -> float:
+        np.copyto(point, x)
+        descend(point, d, t)
+        y = f(trial)
+        last[:] = [t, y]
+        return float(y.data.item() if isinstance(y, Tensor) else y)
+
+    t, value, trials = search(phi, fun, slope, lr)
+    if t is None:
+        return lr, fun, g, trials, (f"line search found no decrease along the direction in {trials} "
+                                    f"trials (last step {last[0]:.1e}); x is probably a minimum to the "
+                                    "precision of f")
+    if last[0] != t:  # a line search that did not end on the step it accepts
+        phi(t)
+        trials += 1
+    np.copyto(x, point)
+    y = last[1]
+    grad = gradients(y, [trial])[0] if isinstance(y, Tensor) and y.requires_grad else np.zeros_like(x)
+    return t, value, grad, trials, None
