@@ -8,6 +8,7 @@
 """
 
 from steepest.tensor import Tensor, is_grad_enabled, tensor  # isort: skip  (ops need Tensor first)
+from steepest import optim
 from steepest.autodiff import backward, enable_grad, gradients, no_grad, tangents
 from steepest.check import GradientCheckError, check_grad
 from steepest.expr import ExprError, parse
@@ -52,6 +53,7 @@ from steepest.ops.shape import (
     swapaxes,
     transpose,
 )
+from steepest.optim.minimize import Result, minimize
 from steepest.transforms import directional_derivative, grad, hessian, hvp, jacobian, jvp, value_and_grad, vjp
 from steepest.viz.graph import draw_graph, explain, show_graph  # viz loads matplotlib lazily
 
@@ -66,6 +68,7 @@ __all__ = [
     "reshape", "transpose", "swapaxes", "broadcast_to", "squeeze", "expand_dims", "getitem",
     "concatenate", "stack",
     "explain", "draw_graph", "show_graph",
+    "optim", "minimize", "Result",
     "parse", "ExprError",
     "grad", "value_and_grad", "vjp", "jvp", "directional_derivative", "jacobian", "hessian", "hvp",
     "check_grad", "GradientCheckError",
