@@ -8,7 +8,7 @@
 """
 
 from steepest.tensor import Tensor, is_grad_enabled, tensor  # isort: skip  (ops need Tensor first)
-from steepest import optim
+from steepest import data, nn, optim
 from steepest.autodiff import backward, enable_grad, gradients, no_grad, tangents
 from steepest.check import GradientCheckError, check_grad
 from steepest.expr import ExprError, parse
@@ -54,6 +54,7 @@ from steepest.ops.shape import (
     transpose,
 )
 from steepest.optim.minimize import Result, minimize
+from steepest.train import EarlyStopping, History, fit
 from steepest.transforms import directional_derivative, grad, hessian, hvp, jacobian, jvp, value_and_grad, vjp
 from steepest.viz.graph import draw_graph, explain, show_graph  # viz loads matplotlib lazily
 
@@ -69,6 +70,7 @@ __all__ = [
     "concatenate", "stack",
     "explain", "draw_graph", "show_graph",
     "optim", "minimize", "Result",
+    "nn", "data", "fit", "History", "EarlyStopping",
     "parse", "ExprError",
     "grad", "value_and_grad", "vjp", "jvp", "directional_derivative", "jacobian", "hessian", "hvp",
     "check_grad", "GradientCheckError",

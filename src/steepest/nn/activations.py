@@ -10,6 +10,9 @@
 softplus is written as a logsumexp over the pair (0, x) rather than as relu(x) + log(1 + e^-|x|):
 the second form is stable too, but its derivative at exactly 0 comes out as 0 (relu and abs both
 take slope 0 there) instead of sigmoid(0) = 1/2; the logsumexp primitive has the right slope everywhere.
+Its value is exact to within machine epsilon in absolute terms; far in the negative tail (x < -37 in
+float64) it rounds to 0 rather than to e^x, which a log1p primitive would avoid. The gradient,
+sigmoid(x), stays accurate there.
 """
 
 from __future__ import annotations
