@@ -132,13 +132,13 @@ def load_csv(path: str | os.PathLike, target: str | int = -1, features: Sequence
     table = np.empty((len(body), len(names)), dtype=dtype)
     for i, row in enumerate(body):
         if len(row) != len(names):
-            raise ValueError(f"load_csv: row {i + 1 + header} of {os.fspath(path)!r} has {len(row)} fields, "
+            raise ValueError(f"load_csv: data row {i + 1} of {os.fspath(path)!r} has {len(row)} fields, "
                              f"the header has {len(names)}")
         for j in set(cols) | {t}:
             try:
                 table[i, j] = float(row[j])
             except ValueError:
-                raise ValueError(f"load_csv: column {names[j]!r} is not numeric: row {i + 1 + header} holds "
+                raise ValueError(f"load_csv: column {names[j]!r} is not numeric: data row {i + 1} holds "
                                  f"{row[j]!r}; encode it as numbers or leave it out with features=[...]"
                                  ) from None
     return table[:, cols], table[:, t]
