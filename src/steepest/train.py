@@ -334,7 +334,7 @@ class _Loop:
             rows = slice(start, start + b) if order is None else order[start:start + b]
             yield self.X[rows], self.y[rows]
 
-    def epoch(self) -> tuple[float, float | None]:
+    def train_epoch(self) -> tuple[float, float | None]:
         """One pass over the data: (mean loss, accuracy or None)."""
         model, opt, loss_fn, kind = self.model, self.opt, self.loss_fn, self.kind
         model.train()
@@ -361,8 +361,9 @@ class _Loop:
 
     def record(self, epoch: int, start: float) -> dict[str, Any]:
         h = self.history
-        h.lrs.append(float(self.opt.lr))
-        loss, acc = self.epoch()
+        lr = float(self.opt.lr)
+        loss, acc = self.train_epoch()  # an interrupt in here leaves the history as it was
+        h.lrs.append(lr)
         h.loss.append(loss)
         if acc is not None:
             h.accuracy.append(acc)
@@ -413,29 +414,33 @@ class _Loop:
             from tqdm import tqdm
 
             bar = tqdm(total=epochs, desc="fit", unit="epoch", leave=True, dynamic_ncols=True)
-        start = time.perf_counter()
-        reason = f"completed {epochs} epochs" if epochs else "epochs=0: nothing to do"
         try:
-            for epoch in range(1, epochs + 1):
-                if self.schedule is not None:
-                    self.opt.lr = float(self.schedule(epoch - 1))
-                logs = self.record(epoch, start)
-                if bar is not None:
-                    shown = {k: f"{logs[k]:.4g}" for k in ("loss", "val_loss", "accuracy") if k in logs}
-                    bar.set_postfix(shown, refresh=False)
-                    bar.update(1)
-                stop = self.check(epoch, logs)
-                if stop:
-                    reason = stop
-                    break
+            with np.errstate(over="ignore", invalid="ignore"):  # a divergence is reported in words instead
+                reason = self.loop(epochs, bar)
         except KeyboardInterrupt:
             reason = f"interrupted by the user after {h.epochs} epochs"
         finally:
             if bar is not None:
                 bar.close()
             self.model.train()
-        if self.best_state is not None and self.history.best_epoch != h.epochs:
+        if self.best_state is not None and h.best_epoch != h.epochs:
             self.model.load_state_dict(self.best_state)
             reason += f"; weights restored to epoch {h.best_epoch}"
         h.stopped_reason = reason
         return h
+
+    def loop(self, epochs: int, bar: Any) -> str:
+        """Run the epochs; return why they ended."""
+        start = time.perf_counter()
+        for epoch in range(1, epochs + 1):
+            if self.schedule is not None:
+                self.opt.lr = float(self.schedule(epoch - 1))
+            logs = self.record(epoch, start)
+            if bar is not None:
+                shown = {k: f"{logs[k]:.4g}" for k in ("loss", "val_loss", "accuracy") if k in logs}
+                bar.set_postfix(shown, refresh=False)
+                bar.update(1)
+            stop = self.check(epoch, logs)
+            if stop:
+                return stop
+        return f"completed {epochs} epochs" if epochs else "epochs=0: nothing to do"
