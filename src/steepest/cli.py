@@ -56,7 +56,7 @@ def friendly(command: Callable) -> Callable:
 
         try:
             return command(*args, **kwargs)
-        except (Failure, click.ClickException, click.exceptions.Exit):
+        except (Failure, click.ClickException, click.exceptions.Exit, BrokenPipeError):
             raise
         except ExprError as err:
             raise Failure(f"bad expression, {err}\n{err.pointer()}", 2) from None
@@ -112,14 +112,14 @@ def as_start(values: list[float]) -> Any:
     return values[0] if len(values) == 1 else np.array(values, dtype=float)
 
 
-def num(v: Any, digits: int = 6) -> str:
+def num(v: Any, digits: int = 6, brackets: str = "[]") -> str:
     """A number the way a person reads it: 3, -0.1966, 2.4e+12, [1.5, -2]."""
     import numpy as np
 
     a = np.asarray(getattr(v, "data", v), dtype=float)
     text = [str(int(x)) if x.is_integer() and abs(x) < 1e15 else f"{x:.{digits}g}"
             for x in a.reshape(-1).tolist()]
-    return text[0] if a.ndim == 0 else "[" + ", ".join(text) + "]"
+    return text[0] if a.ndim == 0 else brackets[0] + ", ".join(text) + brackets[1]
 
 
 def _flat(v: Any) -> list[float]:
@@ -258,8 +258,8 @@ def _rows(res: Any, f: Any) -> list[tuple[int, Any, float, float | None]]:
     import numpy as np
 
     path = np.asarray(res.path, dtype=float)
-    values = list(getattr(res, "values", None) or [])
-    norms = list(getattr(res, "grad_norms", None) or [])
+    values = [] if getattr(res, "values", None) is None else list(res.values)
+    norms = [] if getattr(res, "grad_norms", None) is None else list(res.grad_norms)
     rows = []
     for t, x in enumerate(path):
         fx = values[t] if t < len(values) else float(f(x) if np.ndim(x) == 0 else f(*np.atleast_1d(x)))
@@ -274,7 +274,7 @@ def print_table(rows: list, names: Sequence[str], show_all: bool) -> None:
     shown = rows if not hidden else rows[:_ROWS] + [None] + rows[-_ROWS:]
     for r in shown:
         table.append(("...", f"({hidden} more; --all to list them)", "", "") if r is None else
-                     (str(r[0]), num(r[1]), num(r[2]), "" if r[3] is None else f"{r[3]:.3e}"))
+                     (str(r[0]), num(r[1], brackets="()"), num(r[2]), "" if r[3] is None else f"{r[3]:.3e}"))
     widths = [max(len(row[i]) for row in table) for i in range(4)]
     for row in table:
         click.echo("  ".join(cell.rjust(w) if i != 1 else cell.ljust(w)
@@ -419,8 +419,9 @@ def train(dataset: str, target: str | None, hidden: str, activation: str, optimi
     model, loss = build_model(X, y, sizes, activation, seed)
     fit = need("steepest", "fit", "steepest train")
     hist = fit(model, X, y, loss=loss, optimizer=optimizer, lr=lr, epochs=epochs, batch_size=batch_size,
-               progress=not as_json)
-    losses, acc = list(getattr(hist, "loss", []) or []), list(getattr(hist, "accuracy", []) or [])
+               seed=seed, progress=not as_json)
+    losses = [] if getattr(hist, "loss", None) is None else list(hist.loss)
+    acc = [] if getattr(hist, "accuracy", None) is None else list(hist.accuracy)
     summary = {"loss": losses[-1] if losses else None, "accuracy": acc[-1] if acc else None,
                "epochs": len(losses), "stopped_reason": getattr(hist, "stopped_reason", None)}
     if plot:
@@ -448,7 +449,7 @@ def load_dataset(name: str, target: str | None, seed: int) -> tuple[Any, Any]:
     if name.lower().endswith(".csv") or os.path.sep in name or os.path.exists(name):
         if not os.path.exists(name):
             raise Failure(f"no such file: {name}")
-        X, y = data.load_csv(name, target=target)
+        X, y = data.load_csv(name, target=target) if target else data.load_csv(name)
     else:
         key = name.lower().rstrip("_")
         if key not in DATASETS:
@@ -529,4 +530,8 @@ def demo(out: str, quick: bool) -> None:
 
 def main(argv: Sequence[str] | None = None) -> None:
     """The console script `steepest` (and `python -m steepest`)."""
-    cli.main(args=list(argv) if argv is not None else sys.argv[1:], prog_name="steepest")
+    try:
+        cli.main(args=list(argv) if argv is not None else sys.argv[1:], prog_name="steepest")
+    except BrokenPipeError:  # `steepest ... | head`: the reader left; leave quietly
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(1)
