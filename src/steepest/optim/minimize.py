@@ -71,7 +71,7 @@ def minimize(f: Callable[[Tensor], Any], x0: Any, method: str | Transform = "gd"
         >>> import steepest as st
         >>> res = st.minimize(lambda x: x**2 + 5 * st.sin(x), -5.0, lr=0.1, tol=1e-3)
         >>> round(res.x, 4), res.n_iter, res.converged
-        (-1.1107, 12, True)
+        (-1.1106, 12, True)
     """
     rule = make_rule(method, **hyperparameters)
     schedule = as_schedule(lr)

@@ -253,11 +253,12 @@ class scale_by_adam(Transform):
         np.multiply(g, g, out=d)
         d *= 1.0 - b2
         v += d
+        # (m / c1) / (sqrt(v) / sqrt(c2) + eps) = m / (sqrt(v) c1 / sqrt(c2) + eps c1): one pass fewer
+        c1 = 1.0 - b1**t
         np.sqrt(v, out=d)
-        d /= math.sqrt(1.0 - b2**t)
-        d += self.eps
+        d *= c1 / math.sqrt(1.0 - b2**t)
+        d += self.eps * c1
         np.divide(m, d, out=d)
-        d /= 1.0 - b1**t
         return d
 
 

@@ -1,0 +1,284 @@
+"""steepest.optim: the optimizers against torch.optim, flat buffers, state dicts, schedules, rules."""
+
+import doctest
+import importlib
+import math
+
+import numpy as np
+import pytest
+
+import steepest as st
+from steepest import optim
+from steepest.optim import rules, schedules
+
+torch = pytest.importorskip("torch")
+
+SHAPES = [(3, 4), (5,), (), (2, 1, 3)]
+
+# (our class, our hyperparameters, torch class, torch hyperparameters)
+CASES = {
+    "gd": (optim.GD, {}, torch.optim.SGD, {}),
+    "gd-decay": (optim.GD, {"weight_decay": 0.1}, torch.optim.SGD, {"weight_decay": 0.1}),
+    "momentum": (optim.Momentum, {"momentum": 0.9}, torch.optim.SGD, {"momentum": 0.9}),
+    "momentum-decay": (optim.Momentum, {"momentum": 0.5, "weight_decay": 0.01}, torch.optim.SGD,
+                       {"momentum": 0.5, "weight_decay": 0.01}),
+    "nesterov": (optim.Nesterov, {"momentum": 0.9}, torch.optim.SGD, {"momentum": 0.9, "nesterov": True}),
+    "adagrad": (optim.Adagrad, {}, torch.optim.Adagrad, {}),
+    "adagrad-init": (optim.Adagrad, {"initial_accumulator_value": 0.1, "eps": 1e-6, "weight_decay": 0.1},
+                     torch.optim.Adagrad,
+                     {"initial_accumulator_value": 0.1, "eps": 1e-6, "weight_decay": 0.1}),
+    "rmsprop": (optim.RMSProp, {}, torch.optim.RMSprop, {}),
+    "rmsprop-momentum": (optim.RMSProp, {"alpha": 0.9, "momentum": 0.8, "weight_decay": 0.01},
+                         torch.optim.RMSprop, {"alpha": 0.9, "momentum": 0.8, "weight_decay": 0.01}),
+    "adam": (optim.Adam, {}, torch.optim.Adam, {}),
+    "adam-decay": (optim.Adam, {"beta1": 0.8, "beta2": 0.99, "eps": 1e-6, "weight_decay": 0.1},
+                   torch.optim.Adam, {"betas": (0.8, 0.99), "eps": 1e-6, "weight_decay": 0.1}),
+    "adamw": (optim.AdamW, {}, torch.optim.AdamW, {}),
+    "adamw-decay": (optim.AdamW, {"weight_decay": 0.3}, torch.optim.AdamW, {"weight_decay": 0.3}),
+}
+
+
+def grad_of(x):
+    """A gradient that depends on the point, so that the two runs only agree if their iterates do."""
+    return 3.0 * np.cos(x) + x - 0.5
+
+
+def start(seed=0):
+    rng = np.random.default_rng(seed)
+    return [rng.standard_normal(s) for s in SHAPES]
+
+
+def run_both(case, steps=25, lrs=None, skip=None):
+    ours_cls, ours_hp, torch_cls, torch_hp = CASES[case]
+    arrays = start()
+    ours = [st.tensor(a, requires_grad=True) for a in arrays]
+    theirs = [torch.tensor(a, requires_grad=True) for a in arrays]
+    lr = 0.05
+    opt = ours_cls(ours, lr=lr, **ours_hp)
+    ref = torch_cls(theirs, lr=lr, **torch_hp)
+    for k in range(steps):
+        if lrs is not None:
+            opt.lr = ref.param_groups[0]["lr"] = lrs(k)
+        for i, (p, q) in enumerate(zip(ours, theirs, strict=True)):
+            none = skip is not None and skip(k, i)
+            p.grad = None if none else st.tensor(grad_of(p.data))
+            q.grad = None if none else torch.tensor(grad_of(q.detach().numpy()))
+        opt.step()
+        ref.step()
+    return ours, theirs
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_same_iterates_as_torch_optim(case):
+    ours, theirs = run_both(case)
+    for p, q in zip(ours, theirs, strict=True):
+        np.testing.assert_allclose(p.data, q.detach().numpy(), rtol=0, atol=1e-12)
+        assert p.data.shape == q.shape
+
+
+@pytest.mark.parametrize("case", ["momentum", "adam", "rmsprop-momentum", "adagrad"])
+def test_same_iterates_as_torch_when_lr_changes_between_steps(case):
+    ours, theirs = run_both(case, lrs=schedules.warmup(schedules.cosine(0.1, 20, 0.01), 5))
+    for p, q in zip(ours, theirs, strict=True):
+        np.testing.assert_allclose(p.data, q.detach().numpy(), rtol=0, atol=1e-12)
+
+
+@pytest.mark.parametrize("case", ["momentum", "adam", "adamw-decay", "adagrad"])
+def test_parameters_without_gradient_are_skipped_like_torch(case):
+    ours, theirs = run_both(case, skip=lambda k, i: (i == 1 and k < 4) or (i == 2 and k % 3 == 0))
+    for p, q in zip(ours, theirs, strict=True):
+        np.testing.assert_allclose(p.data, q.detach().numpy(), rtol=0, atol=1e-12)
+
+
+def test_state_dict_round_trip_resumes_exactly():
+    arrays = start(1)
+    a = [st.tensor(x, requires_grad=True) for x in arrays]
+    b = [st.tensor(x, requires_grad=True) for x in arrays]
+    opt_a = optim.Adam(a, lr=0.03, beta1=0.8, weight_decay=0.01)
+    for _ in range(5):
+        for p in a:
+            p.grad = st.tensor(grad_of(p.data))
+        opt_a.step()
+    saved = opt_a.state_dict()
+    assert saved["method"] == "adam" and saved["step"] == [5] * len(a)
+    assert set(saved["state"]) == {"exp_avg", "exp_avg_sq"}
+    assert saved["state"]["exp_avg"][0].shape == SHAPES[0]
+    for p, q in zip(a, b, strict=True):
+        q.data[...] = p.data
+    opt_b = optim.Adam(b, lr=1.0)  # other settings: the state brings its own
+    opt_b.load_state_dict(saved)
+    assert opt_b.lr == 0.03 and opt_b.hyperparameters["beta1"] == 0.8
+    for _ in range(5):
+        for opt, ps in ((opt_a, a), (opt_b, b)):
+            for p in ps:
+                p.grad = st.tensor(grad_of(p.data))
+            opt.step()
+    for p, q in zip(a, b, strict=True):
+        np.testing.assert_array_equal(p.data, q.data)
+    saved["state"]["exp_avg"][0][...] = 99.0  # the saved copy is not the optimizer's buffer
+    assert not np.any(opt_a.state_dict()["state"]["exp_avg"][0] == 99.0)
+
+
+def test_load_state_dict_rejects_a_different_optimizer():
+    p = st.tensor([1.0], requires_grad=True)
+    with pytest.raises(ValueError, match="adam"):
+        optim.Momentum([p]).load_state_dict(optim.Adam([st.tensor([1.0], requires_grad=True)]).state_dict())
+
+
+def test_parameters_live_in_one_flat_buffer_the_optimizer_owns():
+    user = np.array([1.0, 2.0, 3.0])
+    p = st.tensor(user, requires_grad=True)
+    q = st.tensor(np.ones((2, 2)), requires_grad=True)
+    opt = optim.GD([p, q], lr=0.5)
+    flat = opt._groups[0].x
+    assert np.shares_memory(p.data, flat) and np.shares_memory(q.data, flat)
+    p.grad, q.grad = st.tensor([1.0, 1.0, 1.0]), st.tensor(np.ones((2, 2)))
+    opt.step()
+    np.testing.assert_array_equal(user, [1.0, 2.0, 3.0])
+    np.testing.assert_array_equal(p.data, [0.5, 1.5, 2.5])
+    p.data = np.array([10.0, 10.0, 10.0])  # replaced by the user: adopted again at the next step
+    opt.step()
+    np.testing.assert_array_equal(p.data, [9.5, 9.5, 9.5])
+    assert np.shares_memory(p.data, flat)
+
+
+def test_mixed_dtypes_get_one_buffer_each():
+    p = st.tensor(np.ones(3, np.float32), requires_grad=True)
+    q = st.tensor(np.ones(2), requires_grad=True)
+    opt = optim.Adam([p, q], lr=0.1)
+    p.grad, q.grad = st.tensor(np.ones(3, np.float32)), st.tensor(np.ones(2))
+    opt.step()
+    assert p.data.dtype == np.float32 and q.data.dtype == np.float64
+    np.testing.assert_allclose(p.data, 0.9, rtol=1e-6)
+    np.testing.assert_allclose(q.data, 0.9)
+
+
+def test_training_loop_with_backward_and_zero_grad():
+    x = st.tensor([3.0, -2.0], requires_grad=True)
+    opt = optim.Momentum([x], lr=0.05, momentum=0.9)
+    for _ in range(400):
+        opt.zero_grad()
+        loss = ((x - st.tensor([1.0, 1.0])) ** 2).sum()
+        loss.backward()
+        opt.step()
+    assert x.grad is not None
+    np.testing.assert_allclose(x.data, [1.0, 1.0], atol=1e-6)
+
+
+@pytest.mark.parametrize("cls, kwargs, words", [
+    (optim.GD, {"lr": 0.0}, ["GD", "lr", "0.0"]),
+    (optim.Momentum, {"momentum": 1.0}, ["Momentum", "momentum", "[0, 1)"]),
+    (optim.Adam, {"beta2": 1.0}, ["Adam", "beta2", "1.0"]),
+    (optim.Adam, {"betas": (0.9, 1.5)}, ["beta2", "1.5"]),
+    (optim.RMSProp, {"alpha": -0.1}, ["alpha", "-0.1"]),
+    (optim.Adagrad, {"eps": -1.0}, ["eps"]),
+    (optim.AdamW, {"weight_decay": -0.1}, ["weight_decay"]),
+])
+def test_hyperparameters_are_checked_when_built(cls, kwargs, words):
+    with pytest.raises(ValueError) as err:
+        cls([st.tensor([1.0], requires_grad=True)], **kwargs)
+    for w in words:
+        assert w in str(err.value)
+
+
+def test_bad_parameter_lists():
+    with pytest.raises(ValueError, match="empty"):
+        optim.Adam([])
+    with pytest.raises(TypeError, match="not a Tensor"):
+        optim.Adam([np.ones(3)])
+    p = st.tensor([1.0], requires_grad=True)
+    with pytest.raises(ValueError, match="twice"):
+        optim.Adam([p, p])
+    with pytest.raises(ValueError, match="leaf"):
+        optim.Adam([p * 2])
+    opt = optim.GD([p], lr=0.1)
+    opt.lr = -1.0
+    p.grad = st.tensor([1.0])
+    with pytest.raises(ValueError, match="lr"):
+        opt.step()
+
+
+def test_optimizers_registry_and_make_optimizer():
+    assert list(optim.OPTIMIZERS) == ["gd", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "adamw"]
+    p = st.tensor([1.0, 2.0], requires_grad=True)
+    opt = optim.make_optimizer("Adam", [p], lr=0.01, beta1=0.5)
+    assert isinstance(opt, optim.Adam) and opt.lr == 0.01 and opt.hyperparameters["beta1"] == 0.5
+    assert optim.make_optimizer(opt, [p]) is opt
+    assert isinstance(optim.make_optimizer(optim.GD, [st.tensor([1.0], requires_grad=True)]), optim.GD)
+    assert optim.make_optimizer("momentum", [st.tensor([1.0], requires_grad=True)]).lr == 0.1
+    with pytest.raises(ValueError, match="unknown optimizer 'lbfgs'.*gd.*adamw"):
+        optim.make_optimizer("lbfgs", [p])
+    with pytest.raises(ValueError, match="momentum"):
+        optim.make_optimizer("adam", [st.tensor([1.0], requires_grad=True)], momentum=0.9)
+    assert "Adam(lr=0.01" in repr(opt) and "2 parameters" in repr(opt)
+
+
+# --- schedules ---------------------------------------------------------------------------------
+def test_schedule_values():
+    assert [schedules.constant(0.1)(t) for t in (0, 50)] == [0.1, 0.1]
+    s = schedules.step_decay(1.0, step_size=2, gamma=0.5)
+    assert [s(t) for t in range(6)] == [1.0, 1.0, 0.5, 0.5, 0.25, 0.25]
+    assert schedules.exponential(2.0, 0.5)(3) == 0.25
+    assert schedules.inverse_time(1.0, 0.5)(4) == pytest.approx(1 / 3)
+    c = schedules.cosine(1.0, 10, min_lr=0.1)
+    assert c(0) == 1.0 and c(5) == pytest.approx(0.55) and c(10) == pytest.approx(0.1) and c(99) == c(10)
+    w = schedules.warmup(0.4, 4)
+    assert [w(t) for t in range(6)] == pytest.approx([0.1, 0.2, 0.3, 0.4, 0.4, 0.4])
+    w = schedules.warmup(schedules.exponential(1.0, 0.5), 2)
+    assert [w(t) for t in range(5)] == pytest.approx([0.5, 1.0, 1.0, 0.5, 0.25])
+    assert optim.cosine is schedules.cosine and "cosine(lr=1.0" in repr(c)
+
+
+@pytest.mark.parametrize("make", [
+    lambda: schedules.constant(0), lambda: schedules.step_decay(0.1, 0),
+    lambda: schedules.exponential(0.1, 1.5),
+    lambda: schedules.cosine(0.1, 10, min_lr=0.5), lambda: schedules.warmup(0.1, 0),
+    lambda: schedules.inverse_time(0.1, -1),
+])
+def test_bad_schedules_raise(make):
+    with pytest.raises(ValueError):
+        make()
+
+
+def test_a_schedule_that_gives_zero_is_caught_by_minimize():
+    with pytest.raises(ValueError, match="schedule"):
+        st.minimize(lambda x: x**2, 1.0, lr=lambda t: 0.1 if t < 3 else 0.0, tol=0.0, max_iter=10)
+
+
+# --- rules -------------------------------------------------------------------------------------
+def test_rules_never_write_into_g_or_x_and_keep_state():
+    for name in rules.RULES:
+        rule = rules.make_rule(name)
+        x, g = np.array([1.0, -2.0]), np.array([0.5, 0.25])
+        x_before, g_before = x.copy(), g.copy()
+        state = rule.init(x)
+        d = rule.update(g, state, x, 1)
+        assert d.shape == x.shape and np.all(np.isfinite(d))
+        np.testing.assert_array_equal(x, x_before)
+        np.testing.assert_array_equal(g, g_before)
+        assert np.all(d * g > 0), name  # a first step always goes downhill
+
+
+def test_chain_of_transforms_is_a_rule():
+    rule = rules.chain(rules.clip_by_global_norm(1.0), rules.trace(0.5))
+    res = st.minimize(lambda x: (x**2).sum(), [30.0, 40.0], method=rule, lr=0.5, max_iter=3, tol=0.0)
+    # first step: g = (60, 80), clipped to norm 1 -> (0.6, 0.8); momentum buffer = that
+    np.testing.assert_allclose(res.path[1], [29.7, 39.6])
+    assert set(rules.state_arrays(rule.init(np.zeros(2)))) == {"momentum_buffer"}
+    with pytest.raises(ValueError, match="ready-made"):
+        st.minimize(lambda x: (x**2).sum(), [1.0], method=rule, momentum=0.9)
+
+
+@pytest.mark.parametrize("name", ["steepest.optim", "steepest.optim.schedules", "steepest.optim.line_search",
+                                  "steepest.optim.stopping", "steepest.optim.minimize"])
+def test_docstring_examples(name):
+    result = doctest.testmod(importlib.import_module(name))
+    assert result.failed == 0 and result.attempted > 0
+
+
+def test_gd_on_the_seed_matches_the_closed_form_step():
+    x = st.tensor(-5.0, requires_grad=True)
+    opt = optim.GD([x], lr=0.1)
+    (x**2 + 5 * st.sin(x)).backward()
+    opt.step()
+    assert x.item() == pytest.approx(-5.0 - 0.1 * (-10 + 5 * math.cos(-5.0)), abs=1e-15)
