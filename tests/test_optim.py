@@ -240,9 +240,11 @@ def test_bad_schedules_raise(make):
         make()
 
 
-def test_a_schedule_that_gives_zero_is_caught_by_minimize():
+def test_a_schedule_that_goes_negative_is_caught_by_minimize():
     with pytest.raises(ValueError, match="schedule"):
-        st.minimize(lambda x: x**2, 1.0, lr=lambda t: 0.1 if t < 3 else 0.0, tol=0.0, max_iter=10)
+        st.minimize(lambda x: x**2, 1.0, lr=lambda t: 0.1 - 0.05 * t, tol=0.0, max_iter=10)
+    res = st.minimize(lambda x: x**2, 1.0, lr=schedules.cosine(0.1, 3), tol=0.0, max_iter=5)
+    assert list(res.lrs[3:]) == [0.0, 0.0] and res.path[-1] == res.path[-2]
 
 
 # --- rules -------------------------------------------------------------------------------------

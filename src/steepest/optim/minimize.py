@@ -93,9 +93,9 @@ def minimize(f: Callable[[Tensor], Any], x0: Any, method: str | Transform = "gd"
     while stopped is None:
         k = p.n_iter
         lr_k = schedule(k)
-        if not lr_k > 0 or not math.isfinite(lr_k):
+        if not lr_k >= 0 or not math.isfinite(lr_k):  # 0 is allowed: cosine ends there
             raise ValueError(f"minimize: the learning-rate schedule {schedule!r} gave lr={lr_k!r} at step "
-                             f"{k}; a learning rate must be a finite number > 0")
+                             f"{k}; a learning rate must be a finite number >= 0")
         d = rule.update(g, state, x, k + 1)
         if search is None:
             descend(x, d, lr_k)

@@ -113,8 +113,8 @@ class Optimizer:
     def step(self) -> None:
         """One update of every parameter that has a gradient: x <- x - lr d(g)."""
         lr = self.lr
-        if not lr > 0:
-            raise ValueError(f"{type(self).__name__}.step: lr must be > 0, got {lr!r}")
+        if not lr >= 0:  # 0 is allowed between steps: a schedule may end there
+            raise ValueError(f"{type(self).__name__}.step: lr must be >= 0, got {lr!r}")
         params, rule = self.params, self.rule
         grads = [p.grad for p in params]
         if self._common_step is None or any(g is None for g in grads):
