@@ -378,7 +378,8 @@ def compare(expr: str, x0: str | None, variables: str | None, methods: str, lr: 
         emit_json({m: {"x": _flat(r.x), "fun": float(r.fun), "n_iter": int(r.n_iter),
                        "converged": bool(r.converged), "reason": str(r.reason)} for m, r in results.items()})
         return
-    click.echo(f"compare on f({', '.join(f.variables)}) = {f.text}, from {num(start)}")
+    origin = num(as_start(start), brackets="()")
+    click.echo(f"compare on f({', '.join(f.variables)}) = {f.text}, from {origin}")
     table = [("method", "iterations", "converged", "f(x)", "x")]
     table += [(m, str(r.n_iter), "yes" if r.converged else "no", num(r.fun), num(r.x))
               for m, r in results.items()]
@@ -494,11 +495,28 @@ def plot_training(model: Any, X: Any, y: Any, hist: Any, filename: str, title: s
     import steepest.viz as sv
     from steepest.viz._mpl import plt
 
-    two_d = X.shape[1] == 2 and model_outputs(y) >= 1 and y.ndim <= 2
-    fig, axes = plt().subplots(1, 2 if two_d else 1, figsize=(11.5 if two_d else 6.4, 4.6), squeeze=False)
+    two_d, one_d = X.shape[1] == 2 and y.ndim == 1, X.shape[1] == 1 and model_outputs(y) == 1
+    fig, axes = plt().subplots(1, 2 if two_d or one_d else 1, figsize=(11.5 if two_d or one_d else 6.4, 4.6),
+                               squeeze=False)
     sv.plot_loss(hist, ax=axes[0][0], title=f"{title}: loss")
     if two_d:
         sv.plot_decision_boundary(model, X, y, ax=axes[0][1])
+    elif one_d:  # one input: the data and the function the network learned
+        import numpy as np
+
+        import steepest as st
+
+        ax = axes[0][1]
+        grid = np.linspace(X.min(), X.max(), 200).reshape(-1, 1)
+        with st.no_grad():
+            pred = np.asarray(model(grid).data).reshape(-1)
+        ax.scatter(X[:, 0], y.reshape(-1), s=14, color="#1f4e79", label="data")
+        ax.plot(grid[:, 0], pred, color="#d62728", lw=2, label="the network")
+        ax.set_xlabel("x")
+        ax.set_ylabel("y")
+        ax.legend(fontsize=8)
+        ax.grid(alpha=0.3)
+        ax.set_title("the data and the learned function", fontsize=10)
     fig.tight_layout()
     write_figure(fig, filename)
 
