@@ -35,7 +35,7 @@ _REDUCTIONS = ("mean", "sum", "none")
 
 def _reduce(name: str, loss: Tensor, reduction: str) -> Tensor:
     if reduction == "mean":
-        return loss.mean()
+        return loss.sum() * (1.0 / max(loss.data.size, 1))  # a Python float keeps float32 float32
     if reduction == "sum":
         return loss.sum()
     if reduction == "none":
@@ -136,21 +136,41 @@ def cross_entropy(logits: Tensor, target: Any, reduction: str = "mean") -> Tenso
     x = np.asarray(_data(logits))
     if x.ndim not in (1, 2):
         raise ValueError(f"cross_entropy: logits must have shape (N, C) or (C,), got {x.shape}")
+    if reduction not in _REDUCTIONS:
+        raise ValueError(f"cross_entropy: reduction must be one of {_REDUCTIONS}, got {reduction!r}")
     t = target.data if isinstance(target, Tensor) else np.asarray(target)
-    logp = log_softmax(logits, axis=-1)
     if t.dtype.kind in "iu":
-        n_classes = x.shape[-1]
-        if t.shape != x.shape[:-1]:
-            raise ValueError(f"cross_entropy: integer labels must have shape {x.shape[:-1]} for logits of "
-                             f"shape {x.shape}, got {t.shape}")
-        if t.size and (t.min() < 0 or t.max() >= n_classes):
-            bad = t[(t < 0) | (t >= n_classes)].ravel()[0]
-            raise ValueError(f"cross_entropy: label {bad} is out of range for {n_classes} classes "
-                             f"(labels must be in [0, {n_classes - 1}])")
-        picked = logp[np.arange(x.shape[0]), t] if x.ndim == 2 else logp[t]  # (N,) log p(label)
-        return _reduce("cross_entropy", -picked, reduction)
-    _, target = _pair("cross_entropy", logits, target)
-    return _reduce("cross_entropy", -(target * logp).sum(axis=-1), reduction)
+        t = _one_hot(x, t)
+    elif isinstance(target, Tensor) and target.requires_grad:  # a target that learns: no folding
+        _pair("cross_entropy", logits, target)
+        return _reduce("cross_entropy", -(target * log_softmax(logits, axis=-1)).sum(axis=-1), reduction)
+    else:
+        _pair("cross_entropy", logits, t)
+        t = t.astype(x.dtype, copy=False)
+    # loss = -sum_c t_c log p_c: the sign and the 1/N of the mean are folded into the constant
+    # weights, so the whole loss is log_softmax, one product and one sum
+    n = x.shape[0] if x.ndim == 2 else 1
+    w = t * (-1.0 / n) if reduction == "mean" else -t
+    logp = log_softmax(logits, axis=-1)
+    return (logp * w).sum(axis=-1 if reduction == "none" else None)
+
+
+def _one_hot(x: np.ndarray, t: np.ndarray) -> np.ndarray:
+    """Integer labels as one-hot rows in the dtype of the logits, after checking their range."""
+    n_classes = x.shape[-1]
+    if t.shape != x.shape[:-1]:
+        raise ValueError(f"cross_entropy: integer labels must have shape {x.shape[:-1]} for logits of "
+                         f"shape {x.shape}, got {t.shape}")
+    if (t.astype(np.uint64, copy=False) >= n_classes).any():  # negative labels wrap to huge numbers
+        bad = t[(t < 0) | (t >= n_classes)].ravel()[0]
+        raise ValueError(f"cross_entropy: label {bad} is out of range for {n_classes} classes "
+                         f"(labels must be in [0, {n_classes - 1}])")
+    onehot = np.zeros(x.shape, x.dtype if x.dtype.kind == "f" else np.float64)
+    if x.ndim == 2:
+        onehot[np.arange(x.shape[0]), t] = 1.0
+    else:
+        onehot[t] = 1.0
+    return onehot
 
 
 LOSSES: dict[str, Callable[..., Tensor]] = {
