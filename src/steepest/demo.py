@@ -551,8 +551,9 @@ def write_page(out: Path, sections: list[Section], seconds: float) -> Path:
     n_ok = sum(ok for s in sections for *_, ok in s.checks)
     failed = [s.title for s in sections if s.error]
     toc = "".join(f'<li><a href="#{s.key}">{html.escape(s.title)}</a></li>' for s in sections)
-    summary = (f"{n_ok} of {n_checks} numbers agree with the seeds; {len(sections) - len(failed)} of "
-               f"{len(sections)} examples ran, in {seconds:.1f} s with steepest {st.__version__}.")
+    summary = (f"{n_ok} of {n_checks} checks pass (the seeds' numbers, and what the text claims); "
+               f"{len(sections) - len(failed)} of {len(sections)} examples ran, in {seconds:.1f} s "
+               f"with steepest {st.__version__}.")
     body = "\n".join(_section_html(s) for s in sections)
     page = f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
