@@ -283,3 +283,23 @@ def test_nothing_touches_the_global_random_state():
     st.data.train_test_split(*st.data.circles(40), seed=None)
     after = np.random.get_state()
     assert np.array_equal(before[1], after[1]) and before[2:] == after[2:]
+
+
+# --- the docstrings' examples run ---------------------------------------------------------------------
+DOC_MODULES = ["steepest.nn", "steepest.nn.module", "steepest.nn.layers", "steepest.nn.activations",
+               "steepest.nn.init", "steepest.nn.losses", "steepest.nn.io", "steepest.data",
+               "steepest.data.datasets", "steepest.data.loaders", "steepest.train"]
+
+
+@pytest.mark.parametrize("name", DOC_MODULES)
+def test_docstring_examples_run(name, tmp_path, monkeypatch):
+    import doctest
+    import importlib
+
+    monkeypatch.chdir(tmp_path)
+    module = importlib.import_module(name)
+    finder = doctest.DocTestFinder(exclude_empty=True)
+    runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
+    for test in finder.find(module, name, extraglobs={"st": st, "np": np}):
+        runner.run(test)
+    assert runner.failures == 0, f"{runner.failures} docstring example(s) of {name} failed (see the output)"

@@ -83,8 +83,9 @@ def batches(X: Any, y: Any = None, batch_size: int = 32, shuffle: bool = True,
     """Minibatches of the rows of X (and y): one pass over the data, the last batch possibly smaller.
 
     Example:
-        >>> for xb, yb in batches(X, y, batch_size=16, seed=0):
-        ...     ...
+        >>> X, y = np.zeros((40, 2)), np.arange(40)
+        >>> [len(yb) for _, yb in batches(X, y, batch_size=16, seed=0)]
+        [16, 16, 8]
     """
     X = _as_array("batches", X)
     if y is not None:
