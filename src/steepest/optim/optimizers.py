@@ -63,6 +63,9 @@ class _Group:
         """The gradients as one flat array (no copy for a single contiguous parameter)."""
         if self.grad is None:
             g = grads[self.index[0]].data
+            if g.shape != self.views[0].shape:
+                raise ValueError(f"optimizer.step: the gradient has shape {g.shape}, the parameter "
+                                 f"{self.views[0].shape}")
             return g.reshape(-1) if g.dtype == self.x.dtype else g.astype(self.x.dtype).reshape(-1)
         arrays = [grads[i].data.reshape(-1) for i in self.index]
         try:
