@@ -193,6 +193,20 @@ def test_schedule_values_are_used_as_step_sizes():
     np.testing.assert_allclose(res.lrs, [0.1, 0.1, 0.1, 0.05, 0.05, 0.05, 0.025])
 
 
+def test_schedule_keyword_is_the_same_as_a_callable_lr():
+    sched = schedules.exponential(0.1, 0.9)
+    a = st.minimize(seed_f, -5.0, lr=sched, tol=0.0, max_iter=5)
+    b = st.minimize(seed_f, -5.0, schedule=sched, tol=0.0, max_iter=5)
+    np.testing.assert_array_equal(a.path, b.path)
+    np.testing.assert_allclose(b.lrs, 0.1 * 0.9 ** np.arange(5))
+
+
+def test_line_search_that_finds_no_decrease_stops_with_a_reason():
+    res = st.minimize(lambda x: st.abs(x), 1.0, lr=4.0, line_search=Armijo(max_trials=1), tol=0.0)
+    assert not res.converged and res.reason.startswith("line search found no decrease")
+    assert res.n_iter == 0 and res.n_fev == 2 and res.n_gev == 1 and res.x == 1.0
+
+
 def test_armijo_line_search_decreases_f_and_counts_evaluations():
     calls = []
 

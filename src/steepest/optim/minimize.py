@@ -28,6 +28,7 @@ from steepest.optim.stopping import (
     Progress,
     TimeLimit,
     XTol,
+    _plural,
 )
 from steepest.tensor import Tensor
 
@@ -38,7 +39,8 @@ def minimize(f: Callable[[Tensor], Any], x0: Any, method: str | Transform = "gd"
              lr: float | Callable[[int], float] = 0.1, tol: float = 1e-6, max_iter: int = 1000, *,
              line_search: Any = None, ftol: float | None = None, xtol: float | None = None,
              time_limit: float | None = None, callback: Callable[[Progress], Any] | None = None,
-             stop: Condition | Iterable[Condition] | None = None, **hyperparameters: Any) -> Result:
+             stop: Condition | Iterable[Condition] | None = None,
+             schedule: Callable[[int], float] | None = None, **hyperparameters: Any) -> Result:
     """Minimise f from x0 by gradient descent or one of its variants.
 
     Args:
@@ -59,6 +61,7 @@ def minimize(f: Callable[[Tensor], Any], x0: Any, method: str | Transform = "gd"
         callback: called as callback(progress) after every update (`stopping.Progress`: n_iter, x,
             fun, grad, grad_norm, lr); returning True stops the run.
         stop: more halting conditions (`steepest.optim.stopping`), one or a list.
+        schedule: a learning-rate schedule, the same as passing it as lr (it takes precedence).
         **hyperparameters: the method's own: momentum, beta1, beta2, eps, alpha, weight_decay, ...
 
     Returns:
@@ -74,7 +77,7 @@ def minimize(f: Callable[[Tensor], Any], x0: Any, method: str | Transform = "gd"
         (-1.1106, 12, True)
     """
     rule = make_rule(method, **hyperparameters)
-    schedule = as_schedule(lr)
+    schedule = as_schedule(lr if schedule is None else schedule)
     search = as_line_search(line_search)
     conditions = _conditions(tol, ftol, xtol, max_iter, time_limit, callback, stop)
     xt, scalar = _start(x0)
@@ -107,7 +110,8 @@ def minimize(f: Callable[[Tensor], Any], x0: Any, method: str | Transform = "gd"
             n_fev += trials
             n_gev += failure is None
             if failure is not None:
-                stopped = (failure + f" after {k} iterations (gradient norm {p.grad_norm:.1e})", False)
+                stopped = (f"{failure} after {_plural(k)}, gradient norm {p.grad_norm:.1e}: x is a minimum "
+                           "to the precision of f, or f is not smooth there", False)
                 break
         p.prev_fun, p.prev_x = p.fun, path[-1]
         p.n_iter, p.fun, p.grad, p.lr = k + 1, fun, g, lr_k
@@ -223,9 +227,8 @@ def _line_step(f, search, xt, trial, fun, g, d, lr):
 
     t, value, trials = search(phi, fun, slope, lr)
     if t is None:
-        return lr, fun, g, trials, (f"line search found no decrease along the direction in {trials} "
-                                    f"trials (last step {last[0]:.1e}); x is probably a minimum to the "
-                                    "precision of f")
+        return lr, fun, g, trials, (f"line search found no decrease along the direction in "
+                                    f"{_plural(trials, 'trial')} (last step {last[0]:.1e})")
     if last[0] != t:  # a line search that did not end on the step it accepts
         phi(t)
         trials += 1
