@@ -61,6 +61,8 @@ class Module:
     False after `eval()`; layers such as Dropout read it.
     """
 
+    training = True  # also for subclasses whose __init__ forgets super().__init__()
+
     def __init__(self) -> None:
         self.training = True
 
