@@ -343,6 +343,10 @@ class _Loop:
             opt.zero_grad()
             out = model(xb)
             value = loss_fn(out, yb)
+            if not isinstance(value, Tensor) or value.data.size != 1:
+                shape = np.shape(getattr(value, "data", value))
+                raise ValueError(f"fit: the loss must be a single-number Tensor, got {type(value).__name__} "
+                                 f"of shape {shape}; reduce it (reduction='mean') or return loss.mean()")
             value.backward()
             opt.step()
             total += float(value.data) * len(xb)
