@@ -95,3 +95,18 @@ def test_example_runs(script, tmp_path):
 def test_there_is_an_example_per_worked_example():
     names = {p.stem for p in EXAMPLES}
     assert len(names) >= 10, names
+
+
+def test_without_graphviz_the_graphs_stay_dot_source(tmp_path, monkeypatch):
+    import shutil
+
+    from steepest import demo
+
+    real = shutil.which
+    monkeypatch.setattr(shutil, "which", lambda name, *args: None if name == "dot" else real(name, *args))
+    lines: list[str] = []
+    page = demo.run_demo(tmp_path / "site", quick=True, log=lines.append)
+    text = page.read_text(encoding="utf-8")
+    assert "figures/circuit_graph.dot" in text and "is not installed" in text
+    assert "digraph steepest" in (tmp_path / "site" / "figures" / "relu_graph.dot").read_text()
+    assert len(lines) == len(demo.EXAMPLES) and not any("FAILED" in line for line in lines)
