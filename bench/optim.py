@@ -5,8 +5,9 @@
    (autograd for the gradient). Time per iteration, with tol=0 so that every run makes the
    same number of updates.
 2. Adam steps per second on one 1M-parameter tensor and on 100 small tensors (10 x 10),
-   against torch.optim.Adam (its default implementation on CPU; foreach=True too), with the
-   gradients already in place, so only the optimizer step is timed.
+   against torch.optim.Adam (its default implementation on CPU, foreach=True, and on one thread
+   as NumPy is), with the gradients already in place, so only the optimizer step is timed.
+   Timings are the best of three runs; on a shared machine torch's threads suffer most from load.
 
 Run: .venv/bin/python bench/optim.py [--quick]
 """
@@ -89,13 +90,17 @@ def adam_steps(shapes: list[tuple[int, ...]], dtype, steps: int) -> dict[str, fl
     rates = {"steepest": steps / best_of(lambda: [opt.step() for _ in range(steps)], 3)}
     if torch is None:
         return rates
-    for label, kwargs in (("torch", {}), ("torch foreach", {"foreach": True})):
+    threads = torch.get_num_threads()
+    for label, kwargs, n_threads in (("torch", {}, threads), ("torch foreach", {"foreach": True}, threads),
+                                     ("torch 1 thread", {}, 1)):
         theirs = [torch.tensor(a, requires_grad=True) for a in arrays]
         for q, g in zip(theirs, grads, strict=True):
             q.grad = torch.tensor(g)
         ref = torch.optim.Adam(theirs, lr=1e-3, **kwargs)
         ref.step()
+        torch.set_num_threads(n_threads)  # NumPy runs on one thread: the like-for-like comparison
         rates[label] = steps / best_of(lambda ref=ref: [ref.step() for _ in range(steps)], 3)
+        torch.set_num_threads(threads)
     return rates
 
 
@@ -116,11 +121,11 @@ def main() -> None:
              ("100 tensors of 10x10, float64", [(10, 10)] * 100, np.float64, 200 if QUICK else 2000)]
     for name, shapes, dtype, steps in cases:
         rates = adam_steps(shapes, dtype, steps)
-        line = f"   {name:32s} steepest {rates['steepest']:10.0f}/s"
-        for label in ("torch", "torch foreach"):
+        print(f"   {name}: steepest {rates['steepest']:.0f}/s")
+        for label in ("torch", "torch foreach", "torch 1 thread"):
             if label in rates:
-                line += f" | {label} {rates[label]:9.0f}/s ratio {rates['steepest'] / rates[label]:6.2f}"
-        print(line)
+                ratio = rates["steepest"] / rates[label]
+                print(f"      {label:16s} {rates[label]:9.0f}/s   ratio {ratio:6.2f}")
 
 
 if __name__ == "__main__":
