@@ -189,3 +189,20 @@ def test_train_csv(tmp_path):
 def test_train_unknown_dataset():
     done = run("train", "mnist-nope")
     assert done.returncode == 1 and "Traceback" not in done.stderr
+
+
+def test_wrong_image_suffix_refused_before_any_work(tmp_path):
+    done = run("minimize", "x**2", "--plot", str(tmp_path / "out.jpg"))
+    assert done.returncode == 2 and "must end in .png, .svg, .pdf" in done.stderr
+    assert run("grad", "x", "--at", "1", "--graph", str(tmp_path / "g.txt")).returncode == 2
+    assert run("minimize", "x**2", "--animate", str(tmp_path / "a.png")).returncode == 2
+
+
+def test_no_variables_and_outside_the_domain():
+    done = run("minimize", "2 + 3")
+    assert done.returncode == 1 and "no variables" in done.stderr
+    done = run("grad", "log(x)", "--at", "-1")
+    assert done.returncode == 0 and "nan" in done.stdout and "not finite" in done.stdout
+    assert "Warning" not in done.stderr
+    js = run("grad", "1/x", "--at", "0", "--json")
+    assert json.loads(js.stdout)["value"] is None  # inf is not JSON: null

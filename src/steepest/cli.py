@@ -18,6 +18,7 @@ import json
 import math
 import os
 import sys
+import warnings
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -29,8 +30,8 @@ METHODS = ("gd", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "adamw")
 DATASETS = ("or", "and", "xor", "linear", "moons", "circles", "spirals", "digits")
 _ROWS = 12  # iterations shown at each end of a long table
 
-# an expression may start with "-": take unknown "-x**2" as the argument, not as an option
 _HELP = {"help_option_names": ["-h", "--help"]}
+# an expression may start with "-": take an unknown "-x**2" as the argument, not as an option
 _EXPR_COMMAND = {"ignore_unknown_options": True, **_HELP}
 
 
@@ -45,6 +46,20 @@ class Failure(click.ClickException):
         click.echo(f"steepest: {self.format_message()}", err=True)
 
 
+def suffix(*allowed: str) -> Callable:
+    """A click callback that refuses a file name with the wrong extension before any work is done."""
+    def check(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+        if value is not None and os.path.splitext(value)[1].lower().lstrip(".") not in allowed:
+            endings = ", ".join(f".{a}" for a in allowed)
+            raise click.BadParameter(f"{value!r}: the file must end in {endings}")
+        return value
+
+    return check
+
+
+IMAGE = suffix("png", "svg", "pdf")
+
+
 def friendly(command: Callable) -> Callable:
     """Turn the errors a person can cause into a message and an exit status, not a traceback.
 
@@ -55,7 +70,9 @@ def friendly(command: Callable) -> Callable:
         from steepest.expr import ExprError
 
         try:
-            return command(*args, **kwargs)
+            with warnings.catch_warnings():  # NumPy's overflow/invalid warnings: results say it (nan, reason)
+                warnings.simplefilter("ignore", RuntimeWarning)
+                return command(*args, **kwargs)
         except (Failure, click.ClickException, click.exceptions.Exit, BrokenPipeError):
             raise
         except ExprError as err:
@@ -74,7 +91,10 @@ def expression(text: str, variables: str | None = None) -> Any:
     from steepest.expr import parse
 
     names = [v.strip() for v in variables.split(",") if v.strip()] if variables else None
-    return parse(text, variables=names)
+    f = parse(text, variables=names)
+    if not f.variables:
+        raise Failure(f"{text!r} has no variables: nothing to differentiate or minimize")
+    return f
 
 
 def point(spec: str | None, names: Sequence[str], option: str, default: float | None = None) -> list[float]:
@@ -189,7 +209,8 @@ def cli() -> None:
 @click.option("--at", "at", metavar="POINT", help="Where: x=-2,y=5,z=-4 (or -2,5,-4 in variable order).")
 @click.option("--vars", "variables", metavar="NAMES", help="Variable order, e.g. w,x,b (default: abc...).")
 @click.option("--explain", is_flag=True, help="Print the forward and backward pass step by step.")
-@click.option("--graph", metavar="FILE", help="Draw the computational graph (.png .svg .pdf, or .dot).")
+@click.option("--graph", metavar="FILE", callback=suffix("png", "svg", "pdf", "dot", "gv"),
+              help="Draw the computational graph (.png .svg .pdf, or .dot).")
 @click.option("--json", "as_json", is_flag=True, help='Print {"value": v, "grad": {"x": ..., ...}}.')
 @friendly
 def grad(expr: str, at: str | None, variables: str | None, explain: bool, graph: str | None,
@@ -226,6 +247,9 @@ def grad(expr: str, at: str | None, variables: str | None, explain: bool, graph:
     click.echo(f"{'value':<{width}}  {num(result['value'])}")
     for n, g in result["grad"].items():
         click.echo(f"{'df/d' + n:<{width}}  {num(g)}")
+    if not all(math.isfinite(v) for v in (result["value"], *partials.values())):
+        click.echo("note: not finite here: the point is outside a function's domain (log, sqrt) "
+                   "or divides by 0")
 
 
 def optimizer_options(command: Callable) -> Callable:
@@ -308,8 +332,8 @@ def plot_result(f: Any, results: dict, filename: str, title: str) -> None:
 @click.option("--vars", "variables", metavar="NAMES", help="Variable order (default: alphabetical).")
 @click.option("--method", type=click.Choice(METHODS), default="gd", show_default=True)
 @optimizer_options
-@click.option("--plot", metavar="FILE", help="Draw the descent (.png .svg .pdf).")
-@click.option("--animate", metavar="FILE.gif", help="Write the descent as an animated GIF.")
+@click.option("--plot", metavar="FILE", callback=IMAGE, help="Draw the descent (.png .svg .pdf).")
+@click.option("--animate", metavar="FILE.gif", callback=suffix("gif"), help="Write the descent as a GIF.")
 @click.option("--all", "show_all", is_flag=True, help="List every iteration, not the first and last few.")
 @click.option("--json", "as_json", is_flag=True, help="Print {x, fun, n_iter, converged, reason, path}.")
 @friendly
@@ -352,7 +376,7 @@ def minimize(expr: str, x0: str | None, variables: str | None, method: str, lr: 
 @click.option("--methods", default="gd,momentum,nesterov,adam", show_default=True,
               help=f"Comma-separated, from: {', '.join(METHODS)}.")
 @optimizer_options
-@click.option("--plot", metavar="FILE", help="Draw the race (.png .svg .pdf).")
+@click.option("--plot", metavar="FILE", callback=IMAGE, help="Draw the race (.png .svg .pdf).")
 @click.option("--json", "as_json", is_flag=True, help="Print x, fun, n_iter, converged, reason per method.")
 @friendly
 def compare(expr: str, x0: str | None, variables: str | None, methods: str, lr: float | None,
@@ -401,7 +425,8 @@ def compare(expr: str, x0: str | None, variables: str | None, methods: str, lr: 
 @click.option("--epochs", type=int, default=500, show_default=True)
 @click.option("--batch-size", type=int, help="Minibatch size (default: the whole set).")
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed for the data and the weights.")
-@click.option("--plot", metavar="FILE", help="Draw the loss curve (and the decision boundary for 2-D data).")
+@click.option("--plot", metavar="FILE", callback=IMAGE,
+              help="Draw the loss curve (and the decision boundary for 2-D data).")
 @click.option("--save", "save_to", metavar="FILE", help="Save the trained model's parameters.")
 @click.option("--json", "as_json", is_flag=True, help="Print {loss, accuracy, epochs}.")
 @friendly
