@@ -341,3 +341,56 @@ def test_tangents_of_unreached_outputs_are_zeros_and_numbers_are_accepted():
         tangents([x * x], [x], [np.ones(2)])
     with pytest.raises(ValueError, match="1 inputs but 2 tangents"):
         tangents([x * x], [x], [1.0, 2.0])
+
+
+# --- the plain pass writes only into arrays it allocated itself -------------------------------------
+
+
+def test_in_place_gradient_buffers_never_touch_visible_arrays():
+    a, c = np.array([0.5, -1.0, 2.0]), np.array([3.0, 4.0, 5.0])
+    x = st.tensor(a, requires_grad=True)
+    w = np.array([1.0, 2.0, 3.0])
+    h = st.exp(x * c)  # the factors are c (a caller's array) and h's own value
+    before_h, before_c, before_w = h.data.copy(), c.copy(), w.copy()
+    (h * 2.0).backward(w)
+    np.testing.assert_array_equal(h.data, before_h)
+    np.testing.assert_array_equal(c, before_c)
+    np.testing.assert_array_equal(w, before_w)
+    np.testing.assert_allclose(x.grad.data, w * 2.0 * before_h * c, rtol=1e-15)
+
+
+def test_a_gradient_sent_to_two_inputs_is_not_written_into():
+    x = st.tensor([1.0, 2.0], requires_grad=True)
+    y = st.tensor([3.0, 4.0], requires_grad=True)
+    s = x + y  # both inputs receive the same incoming array
+    (st.sin(s) * 1.0 + x * x).sum().backward()
+    np.testing.assert_allclose(x.grad.data, np.cos([4.0, 6.0]) + 2 * np.array([1.0, 2.0]), rtol=1e-15)
+    np.testing.assert_allclose(y.grad.data, np.cos([4.0, 6.0]), rtol=1e-15)
+    pairs = [(lambda x: x + x, lambda x: x + x), (lambda x: x * x, lambda x: x * x),
+             (lambda x: x - x * 3.0, lambda x: x - x * 3.0),
+             (lambda x: st.exp(x) * x, lambda x: torch.exp(x) * x)]
+    for st_fn, th_fn in pairs:
+        x = st.tensor([0.5, 1.5], requires_grad=True)
+        tx = torch.tensor([0.5, 1.5], dtype=torch.float64, requires_grad=True)
+        (st_fn(x) * 2.0).sum().backward()
+        (th_fn(tx) * 2.0).sum().backward()
+        np.testing.assert_allclose(x.grad.data, tx.grad.numpy(), rtol=1e-13)
+
+
+def test_an_earlier_grad_the_caller_holds_is_not_changed_by_the_next_backward():
+    x = st.tensor([1.0, 2.0], requires_grad=True)
+    (x * 3.0).sum().backward()
+    first = x.grad
+    kept = first.data.copy()
+    (x * 3.0).sum().backward()
+    np.testing.assert_array_equal(first.data, kept)
+    np.testing.assert_array_equal(x.grad.data, 2 * kept)
+
+
+def test_gradients_of_a_target_and_what_it_passes_through_are_separate():
+    x = st.tensor([1.0, 2.0], requires_grad=True)
+    h = x + 0.0  # h's gradient flows to x unchanged
+    gh, gx = gradients(st.sin(h) * 1.0, [h, x], grad_outputs=np.ones(2))
+    assert not np.shares_memory(gh, gx)
+    np.testing.assert_allclose(gh, np.cos([1.0, 2.0]), rtol=1e-15)
+    np.testing.assert_allclose(gx, np.cos([1.0, 2.0]), rtol=1e-15)

@@ -248,6 +248,8 @@ INDEXES = {
     "array and slice": (np.array([2, 2]), slice(None, 3)),
     "list": [0, 0, 1],
     "2-d int array": np.array([[0, 1], [1, 1]]),
+    "negative alias": (slice(None), np.array([-1, 5, 0])),  # -1 and 5 are the same column
+    "mixed signs, unique": np.array([-1, 0, 1]),
 }
 
 
