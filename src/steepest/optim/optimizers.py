@@ -10,7 +10,8 @@ a hundred small tensors cost about what one big tensor costs. If a parameter's `
 replaced by another array, the next step notices and copies it back into the flat array.
 
 Like torch.optim, a parameter whose `.grad` is None is skipped (no decay, no momentum, and
-its step count does not advance); such steps run the rule parameter by parameter.
+its step count does not advance); such steps run the rule parameter by parameter (so a
+`clip_by_global_norm` in a custom rule then clips each parameter by its own norm).
 """
 
 from __future__ import annotations
@@ -84,6 +85,17 @@ class Optimizer:
         params: the list of parameter tensors.
         lr: the learning rate (a float > 0; set it between steps to follow a schedule).
         hyperparameters: the rule's settings, as given.
+
+    Example:
+        >>> import steepest as st
+        >>> w = st.tensor([1.0, -2.0], requires_grad=True)
+        >>> opt = st.optim.Momentum([w], lr=0.1, momentum=0.9)
+        >>> for t in range(3):
+        ...     opt.zero_grad()
+        ...     (w ** 2).sum().backward()          # grad = 2 w
+        ...     opt.step()                          # b <- 0.9 b + 2 w;  w <- w - 0.1 b
+        >>> w.data
+        array([ 0.062, -0.124])
     """
 
     method = ""
@@ -322,6 +334,10 @@ OPTIMIZERS: dict[str, type[Optimizer]] = {
 def make_optimizer(name_or_optimizer: str | Optimizer | type[Optimizer], params: Iterable[Tensor],
                    lr: float = 0.1, **options: Any) -> Optimizer:
     """An optimizer by name ("adam", ...) over `params`; an Optimizer object passes through unchanged.
+
+        >>> import steepest as st
+        >>> make_optimizer("adam", [st.tensor([1.0], requires_grad=True)], lr=0.01)
+        Adam(lr=0.01, beta1=0.9, beta2=0.999, eps=1e-08, weight_decay=0.0; 1 tensors, 1 parameters)
 
     Raises:
         ValueError: an unknown name (the known ones are listed) or a bad hyperparameter.
