@@ -97,12 +97,9 @@ def descent_1d(ctx: Context) -> Section:
 
     s = Section("descent", "Gradient descent on f(x) = x² + 5 sin x, from x₀ = −5 and x₀ = 5")
     s.intro = ("The update x<sub>t+1</sub> = x<sub>t</sub> − η f′(x<sub>t</sub>) with η = 0.1, stopping "
-               ""
                "when |f′(x)| &lt; 10⁻³. f′(x) = 2x + 5 cos x comes from the engine, not from a formula "
-               "typed "
-               "by hand. Both starts find the same minimum, at different speeds; each dashed line is "
-               "the "
-               "tangent at an iterate, with slope f′(x<sub>t</sub>): steep far away, flat at the "
+               "typed by hand. Both starts find the same minimum, at different speeds; each dashed line is "
+               "the tangent at an iterate, with slope f′(x<sub>t</sub>): steep far away, flat at the "
                "bottom.")
     f = st.parse(SEED_F)
     runs = {x0: st.minimize(f, x0, method="gd", lr=0.1, tol=1e-3, max_iter=100) for x0 in (-5.0, 5.0)}
@@ -124,11 +121,9 @@ def learning_rates(ctx: Context) -> Section:
     import steepest.viz as sv
 
     s = Section("lr", "Learning rates: too small, about right, too large")
-    s.intro = ("The same descent from x₀ = 5 with η = 0.01, 0.1 and 0.5. Too small crawls and runs out "
-               "of "
-               "iterations; too large overshoots the minimum, where f″(x*) ≈ 6.5 makes each step "
-               "multiply the distance to x* by about |1 − 6.5 η| = 2.2: the iterates bounce from wall "
-               "to wall.")
+    s.intro = ("The same descent from x₀ = 5 with η = 0.01, 0.1 and 0.5. Too small crawls and runs out of "
+               "iterations; too large overshoots the minimum, where f″(x*) ≈ 6.5 makes each step multiply "
+               "the distance to x* by about |1 − 6.5 η| = 2.2: the iterates bounce from wall to wall.")
     f = st.parse(SEED_F)
     rates = (0.01, 0.1, 0.5)
     runs = [st.minimize(f, 5.0, method="gd", lr=lr, tol=1e-3, max_iter=40) for lr in rates]
@@ -138,8 +133,8 @@ def learning_rates(ctx: Context) -> Section:
     labels = [f"η = {lr:g}" for lr in rates]
     fig = sv.plot_descent_1d(f, runs, labels=labels, xlim=(-6.5, 6.5))
     s.figures.append((ctx.figure(fig, "learning_rates"), "The same start, three step sizes."))
-    s.texts.append(("Why each run stopped", "\n".join(f"η = {lr:g}: {r.reason}" for lr, r in zip(rates, runs,
-                                                                                                 strict=True))))
+    reasons = [f"η = {lr:g}: {r.reason}" for lr, r in zip(rates, runs, strict=True)]
+    s.texts.append(("Why each run stopped", "\n".join(reasons)))
     s.code = ('for lr in (0.01, 0.1, 0.5):\n'
               '    res = st.minimize(f, 5.0, method="gd", lr=lr, tol=1e-3, max_iter=40)')
     return s
@@ -151,14 +146,10 @@ def directional(ctx: Context) -> Section:
 
     s = Section("gradient", "The gradient of Φ(x₁, x₂) = 9x₁² + x₂²: direction, rate, level sets")
     s.intro = ("At x = (1, 2) the gradient is ∇Φ = (18x₁, 2x₂) = (18, 4). The rate of change along the "
-               "unit "
-               "vector u = (√3/2, 1/2) is the directional derivative D<sub>u</sub>Φ = ∇Φ · u = 9√3 + 2. "
-               ""
-               "The fastest decrease is along −∇Φ(1, 2) = −(18, 4) (the seed's “−(18, 2)” drops the 4), "
-               "and "
-               "−∇Φ crosses each level set, an ellipse 9x₁² + x₂² = C, at a right angle. Plain descent "
-               "with "
-               "η = 0.1 zigzags: across the narrow x₁ direction each step overshoots.")
+               "unit vector u = (√3/2, 1/2) is the directional derivative D<sub>u</sub>Φ = ∇Φ · u = 9√3 + "
+               "2. The fastest decrease is along −∇Φ(1, 2) = −(18, 4) (the seed's “−(18, 2)” drops the 4), "
+               "and −∇Φ crosses each level set, an ellipse 9x₁² + x₂² = C, at a right angle. Plain descent "
+               "with η = 0.1 zigzags: across the narrow x₁ direction each step overshoots.")
     phi = st.parse("9*x1**2 + x2**2")
     x, u = np.array([1.0, 2.0]), np.array([math.sqrt(3) / 2, 0.5])
     g = st.grad(phi)(x)
@@ -179,9 +170,8 @@ def directional(ctx: Context) -> Section:
         ax.annotate(text, (1 + 0.6 * vec[0], 2 + 0.6 * vec[1]), xytext=(4, -4 if text == "∇Φ" else 2),
                     textcoords="offset points", color=color, fontsize=12, weight="bold", zorder=8)
     s.figures.append((ctx.figure(fig, "gradient_level_sets"),
-                      "Level sets of Φ, the descent path and −∇Φ (white) at the first iterates; at (1, "
-                      "2) the "
-                      "gradient direction (yellow) and u (pink)."))
+                      "Level sets of Φ, the descent path and −∇Φ (white) at the first iterates; "
+                      "at (1, 2) the gradient direction (yellow) and u (pink)."))
     if not ctx.quick:
         fig = sv.plot_surface(phi, res, xlim=(-2.2, 2.2), ylim=(-2.6, 2.6), title="the surface z = Φ(x₁, x₂)")
         fig.axes[0].set_xlabel("x₁")
@@ -198,13 +188,10 @@ def directional(ctx: Context) -> Section:
 def partials(ctx: Context) -> Section:
     s = Section("partials", "Slopes and partial derivatives")
     s.intro = ("The slope of f(x) = 2x² at x = 1 is f′(1) = 4. For f(x, y) = xy at (4, −3): ∂f/∂x = y = "
-               "−3, "
-               "∂f/∂y = x = 4, so nudging x by h changes f by about −3h. For f(x, y) = x + y both "
-               "partials are 1 "
-               "everywhere. For f(x, y) = 2x² + y² at (0.5, 0.5), where f = 0.75, the change "
-               "Δz ≈ (∂f/∂x) Δx + (∂f/∂y) Δy = 4(0.5)(0.1) + 2(0.5)(0.1) = 0.3 predicts 1.05 at (0.6, "
-               "0.6); "
-               "the true value is 1.08, and the gap shrinks like Δ².")
+               "−3, ∂f/∂y = x = 4, so nudging x by h changes f by about −3h. For f(x, y) = x + y both "
+               "partials are 1 everywhere. For f(x, y) = 2x² + y² at (0.5, 0.5), where f = 0.75, the "
+               "change Δz ≈ (∂f/∂x) Δx + (∂f/∂y) Δy = 4(0.5)(0.1) + 2(0.5)(0.1) = 0.3 predicts 1.05 at "
+               "(0.6, 0.6); the true value is 1.08, and the gap shrinks like Δ².")
     s.check("f(x) = 2x²: f′(1)", 4.0, st.grad(st.parse("2*x**2"))(1.0))
     s.check("f = xy at (4, −3)", -12.0, st.parse("x*y")(4.0, -3.0))
     s.check("∇(xy) at (4, −3)", [-3.0, 4.0], st.grad(st.parse("x*y"))(np.array([4.0, -3.0])))
@@ -226,12 +213,9 @@ def xy_steps(ctx: Context) -> Section:
 
     s = Section("xy", "Three steps along the gradient of f(x, y) = xy, from (4, −3)")
     s.intro = ("The seed takes steps of h = 0.2 <em>along</em> the gradient, x ← x + h ∇f(x), to make f "
-               ""
                "larger (gradient ascent): f goes −12 → −7.48 → −4.4992 → −2.4648. Descent would be the "
-               "same "
-               "with the sign flipped. On the map the level sets of xy are hyperbolas, and each step "
-               "crosses "
-               "them at a right angle.")
+               "same with the sign flipped. On the map the level sets of xy are hyperbolas, and each step "
+               "crosses them at a right angle.")
     f = st.parse("x*y")
     df = st.grad(f)
     path = [np.array([4.0, -3.0])]
@@ -260,12 +244,9 @@ def xy_steps(ctx: Context) -> Section:
 # --- 4. backpropagation by hand: the (x + y) z circuit and the two neurons -----------------------------
 def circuit(ctx: Context) -> Section:
     s = Section("circuit", "Backpropagation through f(x, y, z) = (x + y) z")
-    s.intro = ("With x = −2, y = 5, z = −4: the add gate computes q = 3, the multiply gate f = qz = "
-               "−12. "
-               "Backward, ∂f/∂q = z = −4 and ∂f/∂z = q = 3; the add gate's local gradients are 1, so "
-               "the "
-               "chain rule hands −4 × 1 = −4 to both x and y. Each box of the graph shows the value of "
-               "the "
+    s.intro = ("With x = −2, y = 5, z = −4: the add gate computes q = 3, the multiply gate f = qz = −12. "
+               "Backward, ∂f/∂q = z = −4 and ∂f/∂z = q = 3; the add gate's local gradients are 1, so the "
+               "chain rule hands −4 × 1 = −4 to both x and y. Each box of the graph shows the value of the "
                "forward pass and the gradient of f with respect to it.")
     x, y, z = _named(x=-2.0, y=5.0, z=-4.0)
     q = _name(x + y, "q")
@@ -298,14 +279,11 @@ def _neuron(activation: str) -> tuple[st.Tensor, dict[str, st.Tensor]]:
 
 def relu_neuron(ctx: Context) -> Section:
     s = Section("relu", "A ReLU neuron, one step of gradient descent")
-    s.intro = ("The seed's neuron: s = wx, z = s + b, a = max(0, z), e = y − a, J = e², with x = 5, y = "
-               "4 and "
-               "w = b = 1. Forward: z = 6, a = 6, e = −2, J = 4. Backward, the chain rule multiplies "
-               "the local "
-               "derivatives: ∂J/∂w = 2e · (−1) · [z &gt; 0] · 1 · x = 20 and ∂J/∂b = 2e · (−1) · 1 = 4. "
-               "One step "
-               "with α = 0.01 gives w = 1 − 0.01 · 20 = 0.8 and b = 1 − 0.01 · 4 = 0.96, and the loss "
-               "drops.")
+    s.intro = ("The seed's neuron: s = wx, z = s + b, a = max(0, z), e = y − a, J = e², with x = 5, y = 4 "
+               "and w = b = 1. Forward: z = 6, a = 6, e = −2, J = 4. Backward, the chain rule multiplies "
+               "the local derivatives: ∂J/∂w = 2e · (−1) · [z &gt; 0] · 1 · x = 20 and ∂J/∂b = 2e · (−1) · "
+               "1 = 4. One step with α = 0.01 gives w = 1 − 0.01 · 20 = 0.8 and b = 1 − 0.01 · 4 = 0.96, "
+               "and the loss drops.")
     J, t = _neuron("relu")
     gw, gb = (float(g) for g in st.gradients(J, [t["w"], t["b"]]))
     s.check("(z, a, e, J)", [6.0, 6.0, -2.0, 4.0], [t[k].item() for k in "zae"] + [J.item()])
@@ -327,13 +305,10 @@ def relu_neuron(ctx: Context) -> Section:
 
 def sigmoid_neuron(ctx: Context) -> Section:
     s = Section("sigmoid", "The same neuron with a sigmoid: a(1 − a) in the chain")
-    s.intro = ("With a = σ(z) the seed's chain becomes ∂J/∂w = 2e · (−1) · a(1 − a) · 1 · x. At z = 6 "
-               "the sigmoid "
-               "is saturated: a = 0.9975, so a(1 − a) = 0.0025 and the gradient is about 270 times "
-               "smaller than "
-               "the ReLU neuron's, although the error is larger. This is the vanishing gradient of a "
-               "saturated "
-               "sigmoid.")
+    s.intro = ("With a = σ(z) the seed's chain becomes ∂J/∂w = 2e · (−1) · a(1 − a) · 1 · x. At z = 6 the "
+               "sigmoid is saturated: a = 0.9975, so a(1 − a) = 0.0025 and the gradient is about 270 times "
+               "smaller than the ReLU neuron's, although the error is larger. This is the vanishing "
+               "gradient of a saturated sigmoid.")
     J, t = _neuron("sigmoid")
     gw, gb = (float(g) for g in st.gradients(J, [t["w"], t["b"]]))
     a = 1 / (1 + math.exp(-6.0))
@@ -353,11 +328,10 @@ def linear_regression(ctx: Context) -> Section:
     from steepest.viz._mpl import plt
 
     s = Section("regression", "Linear regression: J(w, b) = (1/n) Σ (yᵢ − (w xᵢ + b))²")
-    s.intro = ("Twenty noisy points around y = 3x + 1. The seed's gradient, ∂J/∂w = −(2/n) Σ xᵢ(yᵢ − "
-               "ŷᵢ) and "
-               "∂J/∂b = −(2/n) Σ (yᵢ − ŷᵢ), is what the engine returns; descent with α = 0.1 walks down "
-               "the "
-               "bowl of J to the least-squares line, and each step lowers J, as ΔJ = −α‖∇J‖² promises.")
+    s.intro = ("Twenty noisy points around y = 3x + 1. The seed's gradient, ∂J/∂w = −(2/n) Σ xᵢ(yᵢ − ŷᵢ) "
+               "and ∂J/∂b = −(2/n) Σ (yᵢ − ŷᵢ), is what the engine returns; descent with α = 0.1 walks "
+               "down the bowl of J to the least-squares line, and each step lowers J, as ΔJ = −α‖∇J‖² "
+               "promises.")
     rng = np.random.default_rng(0)
     xs = rng.uniform(0, 2, 20)
     ys = 3 * xs + 1 + rng.normal(0, 0.3, 20)
@@ -413,12 +387,9 @@ def or_xor(ctx: Context) -> Section:
     from steepest.viz._mpl import plt
 
     s = Section("orxor", "OR and XOR, learned by gradient descent")
-    s.intro = ("The seeds' earlier examples set the weights of OR and XOR networks by hand; here "
-               "gradient "
-               "descent finds them. One sigmoid neuron learns OR, a linearly separable function. No "
-               "single "
-               "line separates XOR, so one neuron cannot learn it; an MLP with a hidden layer of four "
-               "tanh "
+    s.intro = ("The seeds' earlier examples set the weights of OR and XOR networks by hand; here gradient "
+               "descent finds them. One sigmoid neuron learns OR, a linearly separable function. No single "
+               "line separates XOR, so one neuron cannot learn it; an MLP with a hidden layer of four tanh "
                "units can.")
     epochs = 600 if ctx.quick else 2000
     cases = [("OR, one neuron", st.data.or_(), [2, 1]), ("XOR, one neuron", st.data.xor(), [2, 1]),
@@ -452,13 +423,10 @@ def momentum(ctx: Context) -> Section:
 
     s = Section("momentum", "Momentum against plain gradient descent")
     s.intro = ("Momentum keeps a running average of past gradients and steps along it. On a long narrow "
-               "valley "
-               "(left) the zigzag across the valley cancels out while the steps along it add up, so it "
-               "arrives "
-               "in far fewer iterations. On f(x) = x² + 10 sin x from x₀ = 6 (below), plain descent "
-               "settles "
-               "in the nearest local minimum; with momentum the ball rolls over the hump into the "
-               "deeper one.")
+               "valley (left) the zigzag across the valley cancels out while the steps along it add up, so "
+               "it arrives in far fewer iterations. On f(x) = x² + 10 sin x from x₀ = 6 (below), plain "
+               "descent settles in the nearest local minimum; with momentum the ball rolls over the hump "
+               "into the deeper one.")
     valley = st.parse("x**2 + 10*y**2")
     start = np.array([-4.0, 1.0])
     runs = {"gd": st.minimize(valley, start, method="gd", lr=0.02, tol=1e-3, max_iter=500)}
