@@ -187,3 +187,9 @@ def test_repr_and_reparse():
     assert "variables=('x', 'y')" in repr(f)
     assert parse(f) is f
     assert parse(f, variables=["y", "x"]).variables == ("y", "x")
+
+
+def test_long_flat_sums_are_fine():
+    f = parse(" + ".join(f"x{i}" for i in range(90)))  # a + b + c nests in the tree, one level per term
+    assert len(f.variables) == 90 and f(np.arange(90.0)) == sum(range(90))
+    np.testing.assert_allclose(st.grad(f)(np.ones(90)), np.ones(90))

@@ -39,7 +39,7 @@ from steepest.tensor import Tensor
 __all__ = ["parse", "Expression", "ExprError", "FUNCTIONS", "CONSTANTS", "MAX_LENGTH", "MAX_DEPTH"]
 
 MAX_LENGTH = 2000  # characters
-MAX_DEPTH = 64  # nesting of the syntax tree (parentheses, calls, operators)
+MAX_DEPTH = 100  # nesting of the syntax tree (parentheses, calls, operators; a+b+c nests too)
 MAX_NODES = 2000
 
 # name -> (op, number of arguments); None: two or more, folded left to right
