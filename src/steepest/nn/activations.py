@@ -66,7 +66,7 @@ class _Activation(Module):
     name = "identity"
 
     def forward(self, x: Any) -> Any:
-        return type(self).fn(x)
+        return self.fn(x)  # a staticmethod: no self is passed
 
     def config(self) -> dict[str, Any]:
         return {}

@@ -15,6 +15,8 @@ import numpy as np
 from steepest.nn.activations import ACTIVATIONS, get_activation
 from steepest.nn.init import Seed, as_generator, get_initializer
 from steepest.nn.module import Module, Parameter
+from steepest.ops.elementwise import add
+from steepest.ops.linalg import matmul
 from steepest.tensor import Tensor, _data
 
 __all__ = ["Linear", "Sequential", "MLP", "Dropout"]
@@ -62,8 +64,8 @@ class Linear(Module):
             raise ValueError(f"Linear({self.in_features} -> {self.out_features}): input of shape {shape} "
                              f"has {shape[-1] if shape else 'no'} features in its last axis, "
                              f"expected {self.in_features}")
-        z = x @ self.weight  # (N, in) @ (in, out) -> (N, out)
-        return z if self.bias is None else z + self.bias
+        z = matmul(x, self.weight)  # (N, in) @ (in, out) -> (N, out)
+        return z if self.bias is None else add(z, self.bias)
 
     def config(self) -> dict[str, Any]:
         return {"in_features": self.in_features, "out_features": self.out_features,
