@@ -310,9 +310,7 @@ def plot_result(f: Any, results: dict, filename: str, title: str) -> None:
     import steepest.viz as sv
 
     first = next(iter(results.values()))
-    dims = 1 if first.path is None or len(first.path) == 0 or getattr(first.path[0], "ndim", 0) == 0 \
-        else len(first.path[0])
-    dims = len(getattr(f, "variables", ())) or dims
+    dims = len(f.variables)
     if dims == 1:
         fig = sv.plot_descent_1d(f, list(results.values()), labels=list(results), title=title)
     elif dims == 2 and len(results) == 1:
