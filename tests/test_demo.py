@@ -77,11 +77,12 @@ def test_graphs_name_every_node(demo_dir):
         assert text in relu, text
 
 
-def test_quick_page_is_fast_and_full_page_has_more(demo_dir, tmp_path):
+def test_quick_leaves_out_the_slow_figures(demo_dir):
     from steepest.demo import EXAMPLES as SECTIONS
 
     assert len(SECTIONS) == 11
     assert not (demo_dir / "figures" / "momentum.gif").exists()  # --quick leaves out the GIF and the surface
+    assert not (demo_dir / "figures" / "gradient_surface.png").exists()
 
 
 @pytest.mark.parametrize("script", EXAMPLES, ids=[p.name for p in EXAMPLES])
@@ -109,4 +110,4 @@ def test_without_graphviz_the_graphs_stay_dot_source(tmp_path, monkeypatch):
     text = page.read_text(encoding="utf-8")
     assert "figures/circuit_graph.dot" in text and "is not installed" in text
     assert "digraph steepest" in (tmp_path / "site" / "figures" / "relu_graph.dot").read_text()
-    assert len(lines) == len(demo.EXAMPLES) and not any("FAILED" in line for line in lines)
+    assert len(lines) == len(demo.EXAMPLES) + 1 and not any("FAILED" in line for line in lines)

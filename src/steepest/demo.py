@@ -490,6 +490,9 @@ def run_demo(out: str | Path = "steepest-demo", *, quick: bool = False,
         state = f"FAILED ({section.error})" if section.error else f"{ok}/{len(section.checks)} checks"
         log(f"  {section.title}: {state}, {time.perf_counter() - t0:.1f} s")
     page = write_page(out, sections, time.perf_counter() - start)
+    n_ok = sum(c[3] for s in sections for c in s.checks)
+    log(f"{n_ok} of {sum(len(s.checks) for s in sections)} checks pass; {len(sections)} examples; "
+        f"figures in {ctx.figdir}")
     bad = [c[0] for s in sections for c in s.checks if not c[3]] + [s.title for s in sections if s.error]
     if bad:
         raise RuntimeError(f"the demo wrote {page}, but these disagree with the seeds or failed: "
