@@ -4,6 +4,8 @@ import math
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st_h
 
 import steepest as st
 from steepest.expr import MAX_DEPTH, MAX_LENGTH, ExprError, parse
@@ -193,3 +195,18 @@ def test_long_flat_sums_are_fine():
     f = parse(" + ".join(f"x{i}" for i in range(90)))  # a + b + c nests in the tree, one level per term
     assert len(f.variables) == 90 and f(np.arange(90.0)) == sum(range(90))
     np.testing.assert_allclose(st.grad(f)(np.ones(90)), np.ones(90))
+
+
+@settings(max_examples=400, deadline=None)
+@given(st_h.text(alphabet="xyz0123456789.+-*/^()_ ,eEjpisnqrtaxmlbcgdo'\"[]{}:=<>!&|%@~#\\", max_size=60))
+def test_any_text_parses_or_gets_an_expr_error(text):
+    try:
+        f = parse(text)
+    except ExprError as err:
+        assert 0 <= err.col <= len(err.text)
+        return
+    with np.errstate(all="ignore"):
+        try:
+            f(*([1.5] * len(f.variables)))
+        except (ValueError, TypeError) as err:  # e.g. a shape error from the engine, never a crash
+            assert str(err)

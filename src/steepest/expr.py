@@ -149,10 +149,11 @@ class Expression:
 
 
 def _operand(v: Any) -> Any:
-    if isinstance(v, Tensor | np.ndarray | float):
+    """A value for a variable: Tensors and arrays as they are, numbers as NumPy float64 (so 1/0 is inf)."""
+    if isinstance(v, Tensor | np.ndarray | np.floating):
         return v
-    if isinstance(v, int | np.number):
-        return float(v)
+    if isinstance(v, int | float | np.integer):
+        return np.float64(v)
     return np.asarray(v, dtype=float)
 
 
@@ -221,7 +222,14 @@ class _Compiler:
             raise self.fail(node, f"operator {symbol} is not allowed{hint}; allowed: + - * / **",
                             self.op_column(node))
         op, left, right = _BINARY[kind], self.build(node.left), self.build(node.right)
-        return lambda values: op(left(values), right(values))
+
+        def apply(values: tuple) -> Any:
+            x, y = left(values), right(values)
+            if type(x) is float and type(y) is float:  # two constants: NumPy's 0/0 = nan, not Python's error
+                x = np.float64(x)
+            return op(x, y)
+
+        return apply
 
     def unary(self, node: ast.UnaryOp) -> Callable[[tuple], Any]:
         inner = self.build(node.operand)
