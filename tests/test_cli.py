@@ -206,3 +206,11 @@ def test_no_variables_and_outside_the_domain():
     assert "Warning" not in done.stderr
     js = run("grad", "1/x", "--at", "0", "--json")
     assert json.loads(js.stdout)["value"] is None  # inf is not JSON: null
+
+
+@needs_fit
+def test_train_csv_unknown_column_one_line(tmp_path):
+    csv = tmp_path / "d.csv"
+    csv.write_text("a,b,label\n0,0,0\n1,1,1\n")
+    done = run("train", str(csv), "--target", "nope")
+    assert done.returncode == 1 and "Traceback" not in done.stderr and "no column 'nope'" in done.stderr

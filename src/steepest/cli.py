@@ -46,6 +46,10 @@ class Failure(click.ClickException):
         click.echo(f"steepest: {self.format_message()}", err=True)
 
 
+# what bad input raises, deep down: shown as one line, not a traceback
+_USER_ERRORS = (ValueError, TypeError, LookupError, ArithmeticError, OSError, RuntimeError, ImportError)
+
+
 def suffix(*allowed: str) -> Callable:
     """A click callback that refuses a file name with the wrong extension before any work is done."""
     def check(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
@@ -77,10 +81,11 @@ def friendly(command: Callable) -> Callable:
             raise
         except ExprError as err:
             raise Failure(f"bad expression, {err}\n{err.pointer()}", 2) from None
-        except (ValueError, TypeError, ArithmeticError, OSError, RuntimeError, ImportError) as err:
+        except _USER_ERRORS as err:
             if os.environ.get("STEEPEST_DEBUG"):
                 raise
-            raise Failure(f"{type(err).__name__}: {err}") from None
+            text = err.args[0] if isinstance(err, KeyError) and err.args else err  # KeyError quotes its text
+            raise Failure(f"{type(err).__name__}: {text}") from None
 
     return run
 
