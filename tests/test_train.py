@@ -219,6 +219,8 @@ def test_fit_errors_and_inputs_are_not_changed():
         st.fit(model, X, y, batch_size=0, progress=False)
     with pytest.raises(ValueError, match="unknown loss"):
         st.fit(model, X, y, loss="hinge", progress=False)
+    with pytest.raises(ValueError, match=r"unknown metrics \['f1'\]"):
+        st.fit(model, X, y, metrics=["f1"], progress=False)
     with pytest.raises(ValueError, match=r"single-number Tensor, got Tensor of shape \(4, 1\)"):
         st.fit(model, X, y, loss=lambda p, t: nn.mse_loss(p, t, reduction="none"), progress=False)
 

@@ -191,8 +191,12 @@ def _accuracy_kind(loss_fn: Callable, metrics: Sequence[str] | None) -> str | No
     if metrics is None:
         if loss_fn not in CLASSIFICATION_LOSSES:
             return None
-    elif "accuracy" not in metrics:
-        return None
+    else:
+        unknown = sorted(set(metrics) - {"accuracy"})
+        if unknown or isinstance(metrics, str):
+            raise ValueError(f"fit: unknown metrics {unknown or metrics!r}; the one metric is ['accuracy']")
+        if "accuracy" not in metrics:
+            return None
     if loss_fn is cross_entropy:
         return "argmax"
     return "logit" if loss_fn is binary_cross_entropy_with_logits else "prob"
@@ -203,6 +207,8 @@ def _correct(kind: str, out: np.ndarray, y: np.ndarray) -> int:
     if kind == "argmax" or (out.ndim == 2 and out.shape[1] > 1):
         labels = y if y.ndim == 1 else y.argmax(axis=-1)
         return int(np.count_nonzero(out.argmax(axis=-1) == labels))
+    if y.shape != out.shape and y.size == out.size:
+        y = y.reshape(out.shape)  # (N,) against (N, 1) must not broadcast to (N, N)
     threshold = 0.0 if kind == "logit" else 0.5
     return int(np.count_nonzero((out > threshold) == (y > 0.5)))
 
