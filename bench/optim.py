@@ -5,8 +5,10 @@
    (autograd for the gradient). Time per iteration, with tol=0 so that every run makes the
    same number of updates.
 2. Adam steps per second on one 1M-parameter tensor and on 100 small tensors (10 x 10),
-   against torch.optim.Adam (its default implementation on CPU, foreach=True, and on one thread
-   as NumPy is), with the gradients already in place, so only the optimizer step is timed.
+   against torch.optim.Adam (its default implementation on CPU, foreach=True, and on one thread),
+   with the gradients already in place, so only the optimizer step is timed. steepest runs at
+   its default thread count (st.optim.get_num_threads(): a large array is cut into chunks, one per
+   core) against torch's default, and on one thread against torch on one thread.
    Timings are the best of three runs; on a shared machine torch's threads suffer most from load.
 
 Run: .venv/bin/python bench/optim.py [--quick]
@@ -88,6 +90,9 @@ def adam_steps(shapes: list[tuple[int, ...]], dtype, steps: int) -> dict[str, fl
     opt = st.optim.Adam(ours, lr=1e-3)
     opt.step()
     rates = {"steepest": steps / best_of(lambda: [opt.step() for _ in range(steps)], 3)}
+    st.optim.set_num_threads(1)
+    rates["steepest 1 thread"] = steps / best_of(lambda: [opt.step() for _ in range(steps)], 3)
+    st.optim.set_num_threads(None)
     if torch is None:
         return rates
     threads = torch.get_num_threads()
@@ -121,11 +126,12 @@ def main() -> None:
              ("100 tensors of 10x10, float64", [(10, 10)] * 100, np.float64, 200 if QUICK else 2000)]
     for name, shapes, dtype, steps in cases:
         rates = adam_steps(shapes, dtype, steps)
-        print(f"   {name}: steepest {rates['steepest']:.0f}/s")
+        print(f"   {name}: steepest {rates['steepest']:.0f}/s ({st.optim.get_num_threads()} threads), "
+              f"{rates['steepest 1 thread']:.0f}/s (1 thread)")
         for label in ("torch", "torch foreach", "torch 1 thread"):
             if label in rates:
-                ratio = rates["steepest"] / rates[label]
-                print(f"      {label:16s} {rates[label]:9.0f}/s   ratio {ratio:6.2f}")
+                mine = rates["steepest 1 thread" if label.endswith("1 thread") else "steepest"]
+                print(f"      {label:16s} {rates[label]:9.0f}/s   ratio {mine / rates[label]:6.2f}")
 
 
 if __name__ == "__main__":

@@ -273,7 +273,7 @@ def test_chain_of_transforms_is_a_rule():
 
 @pytest.mark.parametrize("name", ["steepest.optim", "steepest.optim.schedules", "steepest.optim.line_search",
                                   "steepest.optim.stopping", "steepest.optim.minimize",
-                                  "steepest.optim.optimizers"])
+                                  "steepest.optim.optimizers", "steepest.optim.parallel"])
 def test_docstring_examples(name):
     result = doctest.testmod(importlib.import_module(name))
     assert result.failed == 0 and result.attempted > 0
@@ -285,3 +285,76 @@ def test_gd_on_the_seed_matches_the_closed_form_step():
     (x**2 + 5 * st.sin(x)).backward()
     opt.step()
     assert x.item() == pytest.approx(-5.0 - 0.1 * (-10 + 5 * math.cos(-5.0)), abs=1e-15)
+
+
+# --- large arrays: chunks on several threads --------------------------------------------------------
+@pytest.fixture
+def threads():
+    """Set the optimizers' thread count for one test; the default comes back afterwards."""
+    yield optim.set_num_threads
+    optim.set_num_threads(None)
+
+
+def steps_on_a_large_array(case, n_threads, size=3 * optim.parallel.MIN_CHUNK + 7, steps=4):
+    optim.set_num_threads(n_threads)
+    ours_cls, ours_hp, _, _ = CASES[case]
+    rng = np.random.default_rng(1)
+    big = st.tensor(rng.standard_normal(size), requires_grad=True)
+    small = st.tensor([1.0, 2.0], requires_grad=True)
+    opt = ours_cls([big, small], lr=0.05, **ours_hp)
+    for _ in range(steps):
+        for p in (big, small):
+            p.grad = st.tensor(grad_of(p.data))
+        opt.step()
+    return big.data, small.data, opt.state_dict()
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_a_step_in_chunks_on_threads_is_bit_for_bit_the_step_on_one(case, threads, monkeypatch):
+    one = steps_on_a_large_array(case, 1)
+    calls = []
+    monkeypatch.setattr(optim.parallel, "run", lambda fn, pieces: calls.append(len(pieces)) or
+                        [fn(sl) for sl in pieces])
+    many = steps_on_a_large_array(case, 3)
+    assert calls == [3] * 4  # the update really was cut into three chunks, at every step
+    np.testing.assert_array_equal(one[0], many[0])
+    np.testing.assert_array_equal(one[1], many[1])
+    for name, column in one[2]["state"].items():
+        for a, b in zip(column, many[2]["state"][name], strict=True):
+            np.testing.assert_array_equal(a, b)
+
+
+def test_threads_really_run_and_agree(threads):
+    np.testing.assert_array_equal(steps_on_a_large_array("adam", 1)[0], steps_on_a_large_array("adam", 4)[0])
+
+
+def test_rules_that_are_not_elementwise_are_never_cut(threads, monkeypatch):
+    monkeypatch.setattr(optim.parallel, "run", lambda fn, pieces: pytest.fail("a global-norm rule was cut"))
+    threads(4)
+    rule = rules.chain(rules.clip_by_global_norm(1.0), rules.trace(0.5))
+    assert not rule.elementwise and rules.adam().elementwise
+    x = st.tensor(np.full(4 * optim.parallel.MIN_CHUNK, 3.0), requires_grad=True)
+    opt = optim.Momentum([x], lr=1.0, momentum=0.5)
+    opt.rule = rule
+    opt._groups[0].state = rule.init(opt._groups[0].x)
+    x.grad = st.tensor(np.ones(x.shape))
+    opt.step()
+    np.testing.assert_allclose(x.data, 3.0 - 1.0 / math.sqrt(x.size))  # clipped by the norm of the whole
+
+
+def test_small_arrays_stay_on_the_calling_thread_and_bad_counts_are_refused(threads):
+    threads(8)
+    assert optim.parallel.chunks(optim.parallel.MIN_CHUNK * 2 - 1) == []
+    assert optim.parallel.chunks(optim.parallel.MIN_CHUNK * 2) == [slice(0, optim.parallel.MIN_CHUNK),
+                                                                   slice(optim.parallel.MIN_CHUNK,
+                                                                         2 * optim.parallel.MIN_CHUNK)]
+    assert optim.get_num_threads() == 8
+    for bad in (0, -1, 2.5, True, "2"):
+        with pytest.raises(ValueError, match="set_num_threads"):
+            optim.set_num_threads(bad)
+
+
+def test_an_error_in_a_chunk_reaches_the_caller(threads):
+    threads(2)
+    with pytest.raises(ZeroDivisionError):
+        optim.parallel.run(lambda sl: 1 / 0, optim.parallel.chunks(4 * optim.parallel.MIN_CHUNK))

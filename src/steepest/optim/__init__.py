@@ -7,7 +7,7 @@ conditions, and `minimize`.
     True
 """
 
-from steepest.optim import line_search, rules, schedules, stopping
+from steepest.optim import line_search, parallel, rules, schedules, stopping
 from steepest.optim.line_search import Armijo
 from steepest.optim.minimize import minimize
 from steepest.optim.optimizers import (
@@ -22,6 +22,7 @@ from steepest.optim.optimizers import (
     RMSProp,
     make_optimizer,
 )
+from steepest.optim.parallel import get_num_threads, set_num_threads
 from steepest.optim.result import Result
 from steepest.optim.rules import RULES, make_rule
 from steepest.optim.schedules import constant, cosine, exponential, inverse_time, step_decay, warmup
@@ -30,5 +31,5 @@ __all__ = [
     "minimize", "Result", "Optimizer", "GD", "Momentum", "Nesterov", "Adagrad", "RMSProp", "Adam", "AdamW",
     "OPTIMIZERS", "make_optimizer", "RULES", "make_rule", "Armijo",
     "constant", "step_decay", "exponential", "inverse_time", "cosine", "warmup",
-    "rules", "schedules", "stopping", "line_search",
+    "set_num_threads", "get_num_threads", "rules", "schedules", "stopping", "line_search", "parallel",
 ]

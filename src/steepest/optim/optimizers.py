@@ -6,8 +6,10 @@
 All parameters of one dtype live in one flat array the optimizer owns: each parameter's
 `.data` becomes a view into it (its values copied, never the caller's array). A step then
 gathers the gradients into one flat array and runs the rule once over everything, so
-a hundred small tensors cost about what one big tensor costs. If a parameter's `.data` is
-replaced by another array, the next step notices and copies it back into the flat array.
+a hundred small tensors cost about what one big tensor costs; a large flat array is cut
+into chunks that run on several cores at once (`set_num_threads`; elementwise rules only).
+If a parameter's `.data` is replaced by another array, the next step notices and copies it
+back into the flat array.
 
 Like torch.optim, a parameter whose `.grad` is None is skipped (no decay, no momentum, and
 its step count does not advance); such steps run the rule parameter by parameter (so a
@@ -21,6 +23,7 @@ from typing import Any
 
 import numpy as np
 
+from steepest.optim import parallel
 from steepest.optim.rules import check_lr, descend, make_rule, slice_state, state_arrays
 from steepest.tensor import Tensor
 
@@ -59,6 +62,11 @@ class _Group:
                                      f"{data.shape}; build a new optimizer for the new parameters")
                 view[...] = data
                 params[i].data = view
+
+    def update(self, rule: Any, g: np.ndarray, sl: slice, t: int, lr: float) -> None:
+        """One step of the entries x[sl] (views, so the state and x are written through)."""
+        d = rule.update(g[sl], slice_state(self.state, sl), self.x[sl], t)
+        descend(self.x[sl], d, lr, self.scratch[sl])
 
     def gather(self, grads: list[Any]) -> np.ndarray:
         """The gradients as one flat array (no copy for a single contiguous parameter)."""
@@ -138,8 +146,13 @@ class Optimizer:
         self._common_step = t
         for grp in self._groups:
             grp.sync(params)
-            d = rule.update(grp.gather(grads), grp.state, grp.x, t)
-            descend(grp.x, d, lr, grp.scratch)
+            g = grp.gather(grads)
+            pieces = parallel.chunks(g.size) if rule.elementwise else []
+            if pieces:  # a large array: its chunks at once on several cores
+                parallel.run(lambda sl, grp=grp, g=g: grp.update(rule, g, sl, t, lr), pieces)
+            else:
+                d = rule.update(g, grp.state, grp.x, t)
+                descend(grp.x, d, lr, grp.scratch)
 
     def _step_each(self, grads: list[Any], lr: float) -> None:
         """Parameter by parameter, skipping those without a gradient (each keeps its own step count)."""

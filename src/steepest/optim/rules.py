@@ -94,6 +94,7 @@ class Transform:
 
     name = "transform"
     hyperparameters: dict[str, float] = {}
+    elementwise = False  # True: each entry of d depends on the same entry of g, x, state only
 
     def init(self, x: np.ndarray) -> Any:
         return {}
@@ -111,6 +112,7 @@ class chain(Transform):
 
     def __init__(self, *transforms: Transform, name: str = "chain", hyperparameters: dict | None = None):
         self.transforms = transforms
+        self.elementwise = all(tr.elementwise for tr in transforms)
         self.name = name
         self.hyperparameters = dict(hyperparameters or {})
 
@@ -132,6 +134,7 @@ class add_decayed_weights(Transform):
     """d = g + lambda x: L2 weight decay (coupled, as in torch.optim's weight_decay)."""
 
     name = "add_decayed_weights"
+    elementwise = True
 
     def __init__(self, weight_decay: float = 0.0):
         self.weight_decay = check_nonneg(self.name, "weight_decay", weight_decay)
@@ -153,6 +156,7 @@ class trace(Transform):
     """Momentum (Polyak 1964): b <- mu b + g, d = b; with nesterov, d = g + mu b (Sutskever 2013)."""
 
     name = "trace"
+    elementwise = True
 
     def __init__(self, momentum: float = 0.9, nesterov: bool = False):
         self.momentum = check_unit(self.name, "momentum", momentum)
@@ -181,6 +185,7 @@ class scale_by_adagrad(Transform):
     """Adagrad (Duchi et al. 2011): s <- s + g^2, d = g / (sqrt(s) + eps)."""
 
     name = "scale_by_adagrad"
+    elementwise = True
 
     def __init__(self, eps: float = 1e-10, initial_accumulator_value: float = 0.0):
         self.eps = check_nonneg(self.name, "eps", eps)
@@ -204,6 +209,7 @@ class scale_by_rms(Transform):
     """RMSProp (Hinton 2012): r <- alpha r + (1 - alpha) g^2, d = g / (sqrt(r) + eps)."""
 
     name = "scale_by_rms"
+    elementwise = True
 
     def __init__(self, alpha: float = 0.99, eps: float = 1e-8):
         self.alpha = check_unit(self.name, "alpha", alpha)
@@ -233,6 +239,7 @@ class scale_by_adam(Transform):
     """
 
     name = "scale_by_adam"
+    elementwise = True
 
     def __init__(self, beta1: float = 0.9, beta2: float = 0.999, eps: float = 1e-8):
         self.beta1 = check_unit(self.name, "beta1", beta1)
