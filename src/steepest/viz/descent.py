@@ -93,17 +93,21 @@ def _one_descent(ax: Any, fv: Callable, f: Callable, path: np.ndarray, xlim: tup
     # the tangent's length in screen terms: each segment spans the same visual distance
     aspect = (xlim[1] - xlim[0]) / max(yhi - ylo + 2 * ypad, 1e-12)
     half = 0.11 * (xlim[1] - xlim[0])
-    last_numbered = -np.inf
+    numbered: list[tuple[float, float]] = []  # where numbers are, in axes fractions
+    span_y = yhi - ylo + 2 * ypad
     for t in _numbered(len(path)):
         x = path[t]
         if not (np.isfinite(x) and xlim[0] <= x <= xlim[1]):
             continue
         y = float(fv(np.array([x]))[0])
         ax.scatter([x], [y], color=colors[t], edgecolor="k", s=36, zorder=4)
-        crowded = abs(x - last_numbered) < 0.03 * (xlim[1] - xlim[0])
-        if not crowded or t == len(path) - 1:  # numbers of iterates bunched near the minimum would overlap
-            ax.annotate(str(t), (x, y), textcoords="offset points", xytext=(4, 6), fontsize=8, zorder=5)
-            last_numbered = x
+        # numbers of iterates bunched together (near the minimum, or bouncing across it) would overlap
+        at = ((x - xlim[0]) / (xlim[1] - xlim[0]), (y - ylo + ypad) / span_y)
+        crowded = any(np.hypot(at[0] - u, at[1] - v) < 0.05 for u, v in numbered)
+        if not crowded or t == len(path) - 1:  # the last is always numbered, below if crowded
+            ax.annotate(str(t), (x, y), textcoords="offset points", xytext=(4, -13 if crowded else 6),
+                        fontsize=8, zorder=5)
+            numbered.append(at)
         if tangents:
             slope = float(gradient_of(f, np.array(x)))  # the tangent at x_t has slope f'(x_t)
             dx = half / np.sqrt(1 + (slope * aspect) ** 2)
