@@ -156,6 +156,14 @@ def test_lr_curve(tmp_path):
     assert fig.axes[0].get_yscale() == "log"
 
 
+def test_lr_curve_scale_follows_the_schedule_and_history_is_per_epoch():
+    cosine = [st.optim.cosine(0.1, 100)(t) for t in range(100)]  # ends near 0: log would hide its shape
+    assert sv.plot_lr(cosine).axes[0].get_yscale() == "linear"
+    assert sv.plot_lr(cosine, log=True).axes[0].get_yscale() == "log"
+    assert sv.plot_lr({"lrs": cosine, "loss": [1.0] * 100}).axes[0].get_xlabel() == "epoch"
+    assert sv.plot_lr(cosine).axes[0].get_xlabel() == "step"
+
+
 def test_decision_boundary_of_a_function(tmp_path):
     rng = np.random.default_rng(0)
     X = rng.normal(size=(40, 2))

@@ -74,9 +74,12 @@ def plot_loss(history: Any, *, log: bool | None = None, title: str | None = None
     return finish(fig, save)
 
 
-def plot_lr(lrs: Any, *, title: str | None = None, ax: Any = None,
+def plot_lr(lrs: Any, *, log: bool | None = None, title: str | None = None, ax: Any = None,
             save: str | os.PathLike | None = None) -> Any:
-    """The learning rate per step (a list, or anything with .lrs or .lr: a Result or a History)."""
+    """The learning rate per step (a list, or anything with .lrs or .lr: a Result, or a History,
+    whose rates are per epoch). `log=None` picks a log scale for rates that spend most of the run
+    far below their peak (exponential, inverse time), a linear one otherwise (cosine, steps)."""
+    unit = "epoch" if _get(lrs, "loss") is not None else "step"  # a History records per epoch
     for key in ("lrs", "lr"):
         v = _get(lrs, key)
         if v is not None and np.ndim(v) == 1:
@@ -86,9 +89,11 @@ def plot_lr(lrs: Any, *, title: str | None = None, ax: Any = None,
     pyplot = plt()
     fig, ax = (ax.figure, ax) if ax is not None else pyplot.subplots(figsize=(6.4, 3.2))
     ax.plot(np.arange(len(v)), v, lw=1.8, color="#9467bd")
-    if v.size and v.min() > 0 and v.max() / v.min() > 100:
+    if log is None:
+        log = bool(v.size) and v.min() > 0 and np.median(v) < 0.1 * v.max()
+    if log:
         ax.set_yscale("log")
-    ax.set_xlabel("step")
+    ax.set_xlabel(unit)
     ax.set_ylabel("learning rate")
     ax.grid(alpha=0.3, which="both")
     ax.set_title(title or "learning-rate schedule", fontsize=10)
