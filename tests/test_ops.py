@@ -417,3 +417,15 @@ def test_binary_broadcasting_against_torch(name, shapes, seed):
     for x, tx in zip(xs, txs, strict=True):
         assert x.grad.shape == x.shape
         close(x.grad, tx.grad, np.float64, f"{name} {shapes} gradient")
+
+
+@pytest.mark.filterwarnings("error")  # no divide-by-zero on the way
+def test_power_with_exponent_zero_has_gradient_zero_even_at_zero_like_torch():
+    x0, y0 = np.array([0.0, 0.0, 2.0]), np.array([0.0, 2.0, 0.0])
+    x = st.tensor(x0, requires_grad=True)
+    (x ** y0).sum().backward()
+    xt = torch.tensor(x0, requires_grad=True)
+    (xt ** torch.tensor(y0)).sum().backward()
+    np.testing.assert_array_equal(x.grad.data, xt.grad.numpy())
+    assert st.grad(lambda v: v**0)(0.0) == 0.0
+    assert st.grad(st.grad(lambda v: v**0))(0.0) == 0.0

@@ -219,6 +219,10 @@ def test_fit_errors_and_inputs_are_not_changed():
         st.fit(model, X, y, batch_size=0, progress=False)
     with pytest.raises(ValueError, match="unknown loss"):
         st.fit(model, X, y, loss="hinge", progress=False)
+    with pytest.raises(ValueError, match=r"X has 1 NaN or infinite entries \(the first in row 2\)"):
+        st.fit(model, np.where(np.arange(8).reshape(4, 2) == 5, np.nan, X), y, progress=False)
+    with pytest.raises(ValueError, match="y must be numeric"):
+        st.fit(model, X, np.array(["a", "b", "a", "b"]), progress=False)
     with pytest.raises(ValueError, match=r"unknown metrics \['f1'\]"):
         st.fit(model, X, y, metrics=["f1"], progress=False)
     with pytest.raises(ValueError, match=r"single-number Tensor, got Tensor of shape \(4, 1\)"):

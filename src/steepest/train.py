@@ -151,6 +151,13 @@ def _array(name: str, a: Any) -> np.ndarray:
     a = np.asarray(a.data if isinstance(a, Tensor) else a)
     if a.ndim == 0:
         raise ValueError(f"fit: {name} must be an array with one row per example, got a scalar")
+    if a.dtype.kind not in "biuf":
+        raise ValueError(f"fit: {name} must be numeric, got an array of dtype {a.dtype}")
+    bad = ~np.isfinite(a) if a.dtype.kind == "f" else None
+    if bad is not None and bad.any():  # else training "diverges" at once, for no fault of the lr
+        row = int(np.argwhere(bad)[0][0])
+        raise ValueError(f"fit: {name} has {int(bad.sum())} NaN or infinite entries (the first in "
+                         f"row {row}); drop or fill them before training")
     return a
 
 

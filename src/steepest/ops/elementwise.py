@@ -102,8 +102,11 @@ def div(x: Any, y: Any) -> Tensor:
     return binary(DIV, operator.truediv, x, y)
 
 
-# z = x ** y;  dz/dx = y x^(y-1), dz/dy = z log x   (0 where x = 0, as PyTorch does)
+# z = x ** y;  dz/dx = y x^(y-1) (0 where y = 0, even at x = 0), dz/dy = z log x (0 where x = 0)
 def _pow_dx(g, z, x, y):
+    zero = _data(y) == 0
+    if np.any(zero):  # d(x^0)/dx = 0; at x = 0 the formula would give 0 * inf = nan
+        x = _where(zero, 1, x)
     return g * (y * x ** (y - 1))
 
 
