@@ -104,8 +104,8 @@ def div(x: Any, y: Any) -> Tensor:
 
 # z = x ** y;  dz/dx = y x^(y-1) (0 where y = 0, even at x = 0), dz/dy = z log x (0 where x = 0)
 def _pow_dx(g, z, x, y):
-    zero = _data(y) == 0
-    if np.any(zero):  # d(x^0)/dx = 0; at x = 0 the formula would give 0 * inf = nan
+    zero = _data(y) == 0  # a bool for a number exponent (the common case: no NumPy call)
+    if zero is True or (zero is not False and zero.any()):  # d(x^0)/dx = 0, not 0 * inf at x = 0
         x = _where(zero, 1, x)
     return g * (y * x ** (y - 1))
 
