@@ -3,6 +3,8 @@
 import doctest
 import importlib
 import math
+import os
+import signal
 
 import numpy as np
 import pytest
@@ -358,3 +360,20 @@ def test_an_error_in_a_chunk_reaches_the_caller(threads):
     threads(2)
     with pytest.raises(ZeroDivisionError):
         optim.parallel.run(lambda sl: 1 / 0, optim.parallel.chunks(4 * optim.parallel.MIN_CHUNK))
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="fork is POSIX")
+def test_a_forked_child_steps_with_a_pool_of_its_own(threads):
+    threads(2)
+    big = 2 * optim.parallel.MIN_CHUNK
+    optim.parallel.run(lambda sl: None, optim.parallel.chunks(big))  # the parent's pool exists
+    pid = os.fork()
+    if pid == 0:  # the child: a step must not wait forever on the parent's (absent) threads
+        signal.alarm(30)  # if it does, the child dies and the test fails instead of hanging
+        x = st.tensor(np.ones(big), requires_grad=True)
+        opt = optim.Adam([x], lr=0.5)
+        x.grad = st.tensor(np.ones(big))
+        opt.step()
+        os._exit(0 if np.allclose(x.data, 0.5) else 1)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0

@@ -35,6 +35,16 @@ _threads = _default_threads()
 _pool: ThreadPoolExecutor | None = None
 
 
+def _forget_pool() -> None:
+    """Threads do not survive fork(): a child process starts a pool of its own when it needs one."""
+    global _pool
+    _pool = None
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_pool)
+
+
 def set_num_threads(n: int | None) -> None:
     """How many threads an optimizer step may use on large parameter arrays (None: the default,
     the cores this process may run on, at most 8). 1 keeps every update on the calling thread."""
