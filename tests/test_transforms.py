@@ -220,6 +220,11 @@ def test_hvp_equals_hessian_times_v():
     np.testing.assert_allclose(st.hvp(f, x, v), st.hessian(f)(x) @ v, rtol=1e-12)
 
 
+def test_hvp_names_a_direction_of_the_wrong_shape():
+    with pytest.raises(ValueError, match=r"hvp: v has shape \(2,\) but x has shape \(3,\)"):
+        st.hvp(lambda x: (x ** 2).sum(), np.ones(3), np.ones(2))
+
+
 def test_hvp_on_a_thousand_parameters():
     x = np.linspace(-1, 1, 1000)
     v = np.cos(np.arange(1000.0))

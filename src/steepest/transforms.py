@@ -224,7 +224,7 @@ def vjp(f: Callable, *primals: Any) -> tuple[Any, Callable]:
     out = trace.output()
 
     def vjp_fn(v: Any) -> tuple[Any, ...]:
-        v = _cotangent(v, out, trace.nested)
+        v = _direction(v, out, trace.nested, "vjp: the cotangent", "the value")
         if not out.requires_grad:
             gs = [np.zeros(x.shape, x.dtype) for x in trace.inputs]
         else:
@@ -234,13 +234,15 @@ def vjp(f: Callable, *primals: Any) -> tuple[Any, Callable]:
     return trace.give(out), vjp_fn
 
 
-def _cotangent(v: Any, out: Tensor, nested: bool) -> Any:
+def _direction(v: Any, like: Tensor, nested: bool, what: str, against: str) -> Any:
+    """A cotangent or tangent as an array of `like`'s dtype (a Tensor stays one when nested, so
+    it can be differentiated through); its shape must be `like`'s."""
     if isinstance(v, Tensor) and nested:
         data = v.data
     else:
-        data = v = np.asarray(v.data if isinstance(v, Tensor) else v, dtype=out.dtype)
-    if data.shape != out.shape:
-        raise ValueError(f"vjp: the cotangent has shape {data.shape} but the value has shape {out.shape}")
+        data = v = np.asarray(v.data if isinstance(v, Tensor) else v, dtype=like.dtype)
+    if data.shape != like.shape:
+        raise ValueError(f"{what} has shape {data.shape} but {against} has shape {like.shape}")
     return v
 
 
@@ -269,22 +271,12 @@ def jvp(f: Callable, primals: Sequence[Any], tangents_in: Sequence[Any]) -> tupl
     trace = _Trace("jvp", f, primals, tuple(range(len(primals))))
     out = trace.output()
     pairs = enumerate(zip(tangents_in, trace.inputs, strict=True))
-    us = [_tangent(u, x, k, trace.nested) for k, (u, x) in pairs]
+    us = [_direction(u, x, trace.nested, f"jvp: tangent {k}", "its primal") for k, (u, x) in pairs]
     if out.requires_grad:
         (dz,) = tangents([out], trace.inputs, us, create_graph=trace.nested)
     else:
         dz = np.zeros(out.shape, out.dtype)
     return trace.give(out), trace.give(dz)
-
-
-def _tangent(u: Any, x: Tensor, k: int, nested: bool) -> Any:
-    if isinstance(u, Tensor) and nested:
-        data = u.data
-    else:
-        data = u = np.asarray(u.data if isinstance(u, Tensor) else u, dtype=x.dtype)
-    if data.shape != x.shape:
-        raise ValueError(f"jvp: tangent {k} has shape {data.shape} but its primal has shape {x.shape}")
-    return u
 
 
 def directional_derivative(f: Callable, x: Any, u: Any) -> Any:
@@ -394,7 +386,7 @@ def hvp(f: Callable, x: Any, v: Any) -> Any:
     """
     trace = _Trace("hvp", f, (x,), (0,))
     out, xt = trace.scalar_output(), trace.inputs[0]
-    v = _tangent(v, xt, 0, trace.nested)
+    v = _direction(v, xt, trace.nested, "hvp: v", "x")
     if not out.requires_grad:
         return trace.give(np.zeros(xt.shape, xt.dtype))
     (g,) = gradients(out, [xt], create_graph=True)
