@@ -5,6 +5,8 @@ import importlib
 import math
 import os
 import signal
+import threading
+import time
 
 import numpy as np
 import pytest
@@ -92,33 +94,66 @@ def test_parameters_without_gradient_are_skipped_like_torch(case):
         np.testing.assert_allclose(p.data, q.detach().numpy(), rtol=0, atol=1e-12)
 
 
-def test_state_dict_round_trip_resumes_exactly():
+@pytest.mark.parametrize("method", ["momentum", "adam"])
+def test_state_dict_round_trip_resumes_the_run(method):
     arrays = start(1)
     a = [st.tensor(x, requires_grad=True) for x in arrays]
     b = [st.tensor(x, requires_grad=True) for x in arrays]
-    opt_a = optim.Adam(a, lr=0.03, beta1=0.8, weight_decay=0.01)
+    make = optim.OPTIMIZERS[method]
+    opt_a = make(a, lr=0.03, weight_decay=0.01, **({"beta1": 0.8} if method == "adam" else {}))
     for _ in range(5):
         for p in a:
             p.grad = st.tensor(grad_of(p.data))
         opt_a.step()
     saved = opt_a.state_dict()
-    assert saved["method"] == "adam" and saved["step"] == [5] * len(a)
-    assert set(saved["state"]) == {"exp_avg", "exp_avg_sq"}
-    assert saved["state"]["exp_avg"][0].shape == SHAPES[0]
+    names = {"adam": {"exp_avg", "exp_avg_sq"}, "momentum": {"momentum_buffer"}}[method]
+    assert saved["method"] == method and saved["step"] == [5] * len(a) and set(saved["state"]) == names
+    assert all(column[0].shape == SHAPES[0] for column in saved["state"].values())
     for p, q in zip(a, b, strict=True):
         q.data[...] = p.data
-    opt_b = optim.Adam(b, lr=1.0)  # other settings: the state brings its own
+    opt_b = make(b, lr=1.0)  # other settings: the state brings its own
     opt_b.load_state_dict(saved)
-    assert opt_b.lr == 0.03 and opt_b.hyperparameters["beta1"] == 0.8
+    assert opt_b.lr == 0.03 and opt_b.hyperparameters["weight_decay"] == 0.01
     for _ in range(5):
         for opt, ps in ((opt_a, a), (opt_b, b)):
             for p in ps:
                 p.grad = st.tensor(grad_of(p.data))
             opt.step()
     for p, q in zip(a, b, strict=True):
-        np.testing.assert_array_equal(p.data, q.data)
-    saved["state"]["exp_avg"][0][...] = 99.0  # the saved copy is not the optimizer's buffer
-    assert not np.any(opt_a.state_dict()["state"]["exp_avg"][0] == 99.0)
+        if method == "adam":  # m is stored as m / (1 - b1): saving and loading round it once
+            np.testing.assert_allclose(p.data, q.data, rtol=1e-15, atol=0)
+        else:
+            np.testing.assert_array_equal(p.data, q.data)
+    name = sorted(names)[0]
+    saved["state"][name][0][...] = 99.0  # the saved copy is not the optimizer's buffer
+    assert not np.any(opt_a.state_dict()["state"][name][0] == 99.0)
+
+
+@pytest.mark.parametrize("case", ["adam-decay", "adamw", "rmsprop-momentum", "adagrad-init"])
+def test_state_dict_buffers_mean_what_torch_optim_s_do(case):
+    ours, theirs = run_both(case, steps=7)
+    opt = CASES[case][0](ours, lr=0.05, **CASES[case][1])
+    ref = CASES[case][2](theirs, lr=0.05, **CASES[case][3])
+    for p, q in zip(ours, theirs, strict=True):  # one more step each, to fill the state
+        p.grad, q.grad = st.tensor(grad_of(p.data)), torch.tensor(grad_of(q.detach().numpy()))
+    opt.step()
+    ref.step()
+    saved = opt.state_dict()
+    for i, q in enumerate(theirs):
+        for name, column in saved["state"].items():
+            np.testing.assert_allclose(column[i], ref.state[q][name].numpy(), rtol=1e-13, atol=1e-300)
+    # and torch's state, loaded into a fresh optimizer, goes on as torch does
+    mine = [st.tensor(q.detach().numpy().copy(), requires_grad=True) for q in theirs]
+    fresh = CASES[case][0](mine, lr=0.05, **CASES[case][1])
+    saved["state"] = {name: [ref.state[q][name].numpy().copy() for q in theirs] for name in saved["state"]}
+    fresh.load_state_dict(saved)
+    for _ in range(3):
+        for p, q in zip(mine, theirs, strict=True):
+            p.grad, q.grad = st.tensor(grad_of(p.data)), torch.tensor(grad_of(q.detach().numpy()))
+        fresh.step()
+        ref.step()
+    for p, q in zip(mine, theirs, strict=True):
+        np.testing.assert_allclose(p.data, q.detach().numpy(), rtol=0, atol=1e-12)
 
 
 def test_load_state_dict_rejects_a_different_optimizer():
@@ -263,12 +298,27 @@ def test_rules_never_write_into_g_or_x_and_keep_state():
         assert np.all(d * g > 0), name  # a first step always goes downhill
 
 
+@pytest.mark.parametrize("name", sorted(rules.RULES))
+def test_a_rules_step_is_x_minus_lr_times_its_update(name):
+    """`step` may take shortcuts (Adam folds lr into its own pass); it must still be x - lr d."""
+    rng = np.random.default_rng(2)
+    x0 = rng.standard_normal(50)
+    rule = rules.make_rule(name, **({"weight_decay": 0.1} if name != "gd" else {}))
+    by_update, by_step = x0.copy(), x0.copy()
+    s_update, s_step = rule.init(x0), rule.init(x0)
+    for t in range(1, 6):
+        g1, g2 = grad_of(by_update), grad_of(by_step)
+        by_update -= 0.05 * rule.update(g1, s_update, by_update, t)
+        rule.step(g2, s_step, by_step, t, 0.05)
+        np.testing.assert_allclose(by_step, by_update, rtol=1e-14, atol=1e-15)
+
+
 def test_chain_of_transforms_is_a_rule():
     rule = rules.chain(rules.clip_by_global_norm(1.0), rules.trace(0.5))
     res = st.minimize(lambda x: (x**2).sum(), [30.0, 40.0], method=rule, lr=0.5, max_iter=3, tol=0.0)
     # first step: g = (60, 80), clipped to norm 1 -> (0.6, 0.8); momentum buffer = that
     np.testing.assert_allclose(res.path[1], [29.7, 39.6])
-    assert set(rules.state_arrays(rule.init(np.zeros(2)))) == {"momentum_buffer"}
+    assert set(rules.state_buffers(rule.init(np.zeros(2)), rule)) == {"momentum_buffer"}
     with pytest.raises(ValueError, match="ready-made"):
         st.minimize(lambda x: (x**2).sum(), [1.0], method=rule, momentum=0.9)
 
@@ -356,10 +406,45 @@ def test_small_arrays_stay_on_the_calling_thread_and_bad_counts_are_refused(thre
             optim.set_num_threads(bad)
 
 
-def test_an_error_in_a_chunk_reaches_the_caller(threads):
+@pytest.mark.parametrize("bad", [0, 2])  # the calling thread's chunk, a pool thread's chunk
+def test_an_error_in_a_chunk_reaches_the_caller_after_every_chunk_ran(threads, bad):
+    threads(3)
+    pieces = optim.parallel.chunks(3 * optim.parallel.MIN_CHUNK)
+    done = []
+
+    def work(piece):
+        time.sleep(0.01 * (pieces.index(piece) != bad))  # the others finish after the error
+        if pieces.index(piece) == bad:
+            raise ZeroDivisionError(f"chunk {bad}")
+        done.append(piece)
+
+    with pytest.raises(ZeroDivisionError, match=f"chunk {bad}"):
+        optim.parallel.run(work, pieces)
+    assert len(pieces) == 3 and sorted(p.start for p in done) == sorted(p.start for i, p in enumerate(pieces)
+                                                                        if i != bad)
+
+
+def test_the_callers_piece_grows_while_it_waits_for_the_pool_and_shrinks_back(threads, monkeypatch):
     threads(2)
-    with pytest.raises(ZeroDivisionError):
-        optim.parallel.run(lambda sl: 1 / 0, optim.parallel.chunks(4 * optim.parallel.MIN_CHUNK))
+    monkeypatch.setattr(optim.parallel, "_lead", 0.0)
+    size = 4 * optim.parallel.MIN_CHUNK
+    halves = optim.parallel.chunks(size)
+    caller = threading.current_thread()
+
+    def slow(who):  # the caller's piece or the pool's takes longer
+        def work(piece):
+            if (threading.current_thread() is caller) == (who == "caller"):
+                time.sleep(0.002)
+        return work
+
+    for _ in range(10):
+        optim.parallel.run(slow("pool"), optim.parallel.chunks(size))
+    first, second = optim.parallel.chunks(size)
+    assert first.start == 0 and first.stop == second.start and second.stop == size
+    assert first.stop - first.start > second.stop - second.start >= optim.parallel.MIN_CHUNK
+    for _ in range(30):
+        optim.parallel.run(slow("caller"), optim.parallel.chunks(size))
+    assert optim.parallel.chunks(size) == halves
 
 
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="fork is POSIX")

@@ -99,13 +99,13 @@ def minimize(f: Callable[[Tensor], Any], x0: Any, method: str | Transform = "gd"
         if not lr_k >= 0 or not math.isfinite(lr_k):  # 0 is allowed: cosine ends there
             raise ValueError(f"minimize: the learning-rate schedule {schedule!r} gave lr={lr_k!r} at step "
                              f"{k}; a learning rate must be a finite number >= 0")
-        d = rule.update(g, state, x, k + 1)
         if search is None:
-            descend(x, d, lr_k)
+            rule.step(g, state, x, k + 1, lr_k)
             fun, g = _value_and_grad(f, xt)
             n_fev += 1
             n_gev += 1
         else:
+            d = rule.update(g, state, x, k + 1)
             lr_k, fun, g, trials, failure = _line_step(f, search, xt, trial, fun, g, d, lr_k)
             n_fev += trials
             n_gev += failure is None

@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 
 from steepest.optim import parallel
-from steepest.optim.rules import check_lr, descend, make_rule, slice_state, state_arrays
+from steepest.optim.rules import check_lr, make_rule, slice_state, state_buffers
 from steepest.tensor import Tensor
 
 __all__ = ["Optimizer", "GD", "Momentum", "Nesterov", "Adagrad", "RMSProp", "Adam", "AdamW", "OPTIMIZERS",
@@ -65,8 +65,7 @@ class _Group:
 
     def update(self, rule: Any, g: np.ndarray, sl: slice, t: int, lr: float) -> None:
         """One step of the entries x[sl] (views, so the state and x are written through)."""
-        d = rule.update(g[sl], slice_state(self.state, sl), self.x[sl], t)
-        descend(self.x[sl], d, lr, self.scratch[sl])
+        rule.step(g[sl], slice_state(self.state, sl), self.x[sl], t, lr, self.scratch[sl])
 
     def gather(self, grads: list[Any]) -> np.ndarray:
         """The gradients as one flat array (no copy for a single contiguous parameter)."""
@@ -151,8 +150,7 @@ class Optimizer:
             if pieces:  # a large array: its chunks at once on several cores
                 parallel.run(lambda sl, grp=grp, g=g: grp.update(rule, g, sl, t, lr), pieces)
             else:
-                d = rule.update(g, grp.state, grp.x, t)
-                descend(grp.x, d, lr, grp.scratch)
+                rule.step(g, grp.state, grp.x, t, lr, grp.scratch)
 
     def _step_each(self, grads: list[Any], lr: float) -> None:
         """Parameter by parameter, skipping those without a gradient (each keeps its own step count)."""
@@ -165,22 +163,22 @@ class Optimizer:
                     continue
                 self._steps[i] += 1
                 g = np.asarray(grads[i].data, dtype=view.dtype).reshape(-1)
-                d = self.rule.update(g, slice_state(grp.state, sl), grp.x[sl], self._steps[i])
-                descend(grp.x[sl], d, lr, grp.scratch[sl])
+                self.rule.step(g, slice_state(grp.state, sl), grp.x[sl], self._steps[i], lr, grp.scratch[sl])
         same = all(s == self._steps[0] for s in self._steps)
         self._common_step = self._steps[0] if same else None
 
     # --- saving and resuming --------------------------------------------------------------------
     def state_dict(self) -> dict[str, Any]:
         """Everything needed to resume: method, lr, hyperparameters, step counts, and the rule's
-        buffers per parameter (copies, shaped like the parameters)."""
+        buffers per parameter (copies, shaped like the parameters, with torch.optim's meaning:
+        Adam's exp_avg is m, though it is stored as m / (1 - b1))."""
         steps = self._steps if self._common_step is None else [self._common_step] * len(self.params)
         state: dict[str, list[np.ndarray]] = {}
         for grp in self._groups:
-            for name, flat in state_arrays(grp.state).items():
+            for name, (flat, unit) in state_buffers(grp.state, self.rule).items():
                 column = state.setdefault(name, [None] * len(self.params))
                 for i, sl, view in zip(grp.index, grp.slices, grp.views, strict=True):
-                    column[i] = flat[sl].reshape(view.shape).copy()
+                    column[i] = np.multiply(flat[sl], unit).reshape(view.shape)  # a new array: a copy
         return {"method": self.method, "lr": self.lr, "hyperparameters": dict(self.hyperparameters),
                 "step": list(steps), "state": state}
 
@@ -198,17 +196,17 @@ class Optimizer:
         self.lr = check_lr(who, d["lr"])
         self._setup(dict(d["hyperparameters"]))
         for grp in self._groups:
-            arrays = state_arrays(grp.state)
-            if set(arrays) != set(d["state"]):
+            buffers = state_buffers(grp.state, self.rule)
+            if set(buffers) != set(d["state"]):
                 raise ValueError(f"{who}: the state has buffers {sorted(d['state'])}, "
-                                 f"expected {sorted(arrays)}")
-            for name, flat in arrays.items():
+                                 f"expected {sorted(buffers)}")
+            for name, (flat, unit) in buffers.items():
                 for i, sl, view in zip(grp.index, grp.slices, grp.views, strict=True):
                     value = np.asarray(d["state"][name][i])
                     if value.shape != view.shape:
                         raise ValueError(f"{who}: {name} of parameter {i} has shape {value.shape}, "
                                          f"the parameter {view.shape}")
-                    flat[sl] = value.reshape(-1)
+                    flat[sl] = value.reshape(-1) / unit
         self._steps = [int(s) for s in d["step"]]
         same = all(s == self._steps[0] for s in self._steps)
         self._common_step = self._steps[0] if same else None

@@ -11,6 +11,13 @@ Transforms never write into g or x, keep their temporaries in the state (keys st
 "_", left out of `state_dict`), and are elementwise except `clip_by_global_norm`, so the
 optimizers can run one rule over all their parameters at once, as one flat array.
 
+The optimizers and `minimize` take a step with `transform.step(g, state, x, t, lr)`: update,
+then descend. On a large array every pass over it costs about the same, so a transform may
+override `step` to save passes without changing the mathematics: scale_by_adam multiplies its
+direction by lr and its bias corrections in one pass, in its own temporary. A buffer may also
+be stored scaled (Adam keeps m / (1 - b1), so that m <- b1 m + g is two passes, not three):
+`units[name]` times the stored array is the buffer by its usual meaning, which `state_dict` shows.
+
 The momentum convention is PyTorch's (Polyak 1964; `torch.optim.SGD`):
 
     b <- mu b + g,    x <- x - lr b.
@@ -42,12 +49,12 @@ import numpy as np
 __all__ = [
     "Transform", "chain", "descend", "add_decayed_weights", "trace", "scale_by_adagrad", "scale_by_rms",
     "scale_by_adam", "clip_by_global_norm", "gd", "momentum", "nesterov", "adagrad", "rmsprop", "adam",
-    "adamw", "RULES", "make_rule", "state_arrays", "slice_state",
+    "adamw", "RULES", "make_rule", "state_buffers", "slice_state",
 ]
 
 
 def descend(x: np.ndarray, d: np.ndarray, lr: float, scratch: np.ndarray | None = None) -> None:
-    """x <- x - lr d, in place: the one minus sign of steepest descent."""
+    """x <- x - lr d, in place: the one minus sign of steepest descent (scratch may be d itself)."""
     if scratch is None:
         x -= lr * d
     else:
@@ -90,17 +97,26 @@ def check_lr(who: str, value: Any) -> float:
 
 # --- transforms ---------------------------------------------------------------------------------
 class Transform:
-    """A step of an update rule: `init(x) -> state`, `update(g, state, x, t) -> direction`."""
+    """A step of an update rule: `init(x) -> state`, `update(g, state, x, t) -> direction`, and
+    `step(g, state, x, t, lr)`, which takes x <- x - lr d in place."""
 
     name = "transform"
     hyperparameters: dict[str, float] = {}
     elementwise = False  # True: each entry of d depends on the same entry of g, x, state only
+    units: dict[str, float] = {}  # buffer name -> u: the buffer's value is u * the stored array
+    temporary_direction = False  # True: update returns a temporary of the state's, free to overwrite
 
     def init(self, x: np.ndarray) -> Any:
         return {}
 
     def update(self, g: np.ndarray, state: Any, x: np.ndarray, t: int) -> np.ndarray:
         raise NotImplementedError
+
+    def step(self, g: np.ndarray, state: Any, x: np.ndarray, t: int, lr: float,
+             scratch: np.ndarray | None = None) -> None:
+        """x <- x - lr d(g) in place, d from `update` (scaled in place when it is a temporary)."""
+        d = self.update(g, state, x, t)
+        descend(x, d, lr, d if self.temporary_direction else scratch)
 
     def __repr__(self) -> str:
         args = ", ".join(f"{k}={v!r}" for k, v in self.hyperparameters.items())
@@ -124,6 +140,13 @@ class chain(Transform):
             g = tr.update(g, s, x, t)
         return g
 
+    def step(self, g, state, x, t, lr, scratch=None):  # the last transform takes the step
+        if not self.transforms:
+            return descend(x, g, lr, scratch)
+        for tr, s in zip(self.transforms[:-1], state, strict=False):
+            g = tr.update(g, s, x, t)
+        self.transforms[-1].step(g, state[-1], x, t, lr, scratch)
+
     def __repr__(self) -> str:
         if self.name != "chain":
             return super().__repr__()
@@ -139,6 +162,7 @@ class add_decayed_weights(Transform):
     def __init__(self, weight_decay: float = 0.0):
         self.weight_decay = check_nonneg(self.name, "weight_decay", weight_decay)
         self.hyperparameters = {"weight_decay": self.weight_decay}
+        self.temporary_direction = bool(self.weight_decay)  # without decay, d is g itself
 
     def init(self, x):
         return {"_decayed": np.empty_like(x)} if self.weight_decay else {}
@@ -162,6 +186,7 @@ class trace(Transform):
         self.momentum = check_unit(self.name, "momentum", momentum)
         self.nesterov = bool(nesterov)
         self.hyperparameters = {"momentum": self.momentum, "nesterov": self.nesterov}
+        self.temporary_direction = self.nesterov  # without it, d is the momentum buffer itself
 
     def init(self, x):
         state = {"momentum_buffer": np.zeros_like(x)}
@@ -186,6 +211,7 @@ class scale_by_adagrad(Transform):
 
     name = "scale_by_adagrad"
     elementwise = True
+    temporary_direction = True
 
     def __init__(self, eps: float = 1e-10, initial_accumulator_value: float = 0.0):
         self.eps = check_nonneg(self.name, "eps", eps)
@@ -210,6 +236,7 @@ class scale_by_rms(Transform):
 
     name = "scale_by_rms"
     elementwise = True
+    temporary_direction = True
 
     def __init__(self, alpha: float = 0.99, eps: float = 1e-8):
         self.alpha = check_unit(self.name, "alpha", alpha)
@@ -236,37 +263,51 @@ class scale_by_adam(Transform):
 
         m <- b1 m + (1 - b1) g,    v <- b2 v + (1 - b2) g^2,
         d = (m / (1 - b1^t)) / (sqrt(v / (1 - b2^t)) + eps).
+
+    The moments are stored as M = m / (1 - b1) and V = v / (1 - b2), whose updates
+    M <- b1 M + g and V <- b2 V + g^2 take a pass fewer each; state_dict shows m and v.
     """
 
     name = "scale_by_adam"
     elementwise = True
+    temporary_direction = True
 
     def __init__(self, beta1: float = 0.9, beta2: float = 0.999, eps: float = 1e-8):
         self.beta1 = check_unit(self.name, "beta1", beta1)
         self.beta2 = check_unit(self.name, "beta2", beta2)
         self.eps = check_nonneg(self.name, "eps", eps)
         self.hyperparameters = {"beta1": self.beta1, "beta2": self.beta2, "eps": self.eps}
+        self.units = {"exp_avg": 1.0 - self.beta1, "exp_avg_sq": 1.0 - self.beta2}
 
     def init(self, x):
         return {"exp_avg": np.zeros_like(x), "exp_avg_sq": np.zeros_like(x), "_adam": np.empty_like(x)}
 
-    def update(self, g, state, x, t):
+    def _direction(self, g, state, t):
+        """Updates the moments; returns (a, s) with the direction d = s a, a in the temporary."""
         b1, b2 = self.beta1, self.beta2
         m, v, d = state["exp_avg"], state["exp_avg_sq"], state["_adam"]
-        m *= b1
-        np.multiply(g, 1.0 - b1, out=d)
-        m += d
-        v *= b2
+        m *= b1  # M <- b1 M + g
+        m += g
+        v *= b2  # V <- b2 V + g^2
         np.multiply(g, g, out=d)
-        d *= 1.0 - b2
         v += d
-        # (m / c1) / (sqrt(v) / sqrt(c2) + eps) = m / (sqrt(v) c1 / sqrt(c2) + eps c1): one pass fewer
-        c1 = 1.0 - b1**t
+        # d = k1 M / (k2 sqrt(V) + eps) = (k1 / k2) M / (sqrt(V) + eps / k2),
+        # with k1 = (1 - b1) / (1 - b1^t) and k2 = sqrt((1 - b2) / (1 - b2^t))
+        k1 = (1.0 - b1) / (1.0 - b1**t)
+        k2 = math.sqrt((1.0 - b2) / (1.0 - b2**t))
         np.sqrt(v, out=d)
-        d *= c1 / math.sqrt(1.0 - b2**t)
-        d += self.eps * c1
+        d += self.eps / k2
         np.divide(m, d, out=d)
+        return d, k1 / k2
+
+    def update(self, g, state, x, t):
+        d, s = self._direction(g, state, t)
+        d *= s
         return d
+
+    def step(self, g, state, x, t, lr, scratch=None):
+        d, s = self._direction(g, state, t)
+        descend(x, d, lr * s, d)  # one pass multiplies d by lr and the bias corrections
 
 
 class clip_by_global_norm(Transform):
@@ -386,14 +427,18 @@ def make_rule(method: str | Transform, **hyperparameters: Any) -> Transform:
 
 
 # --- state helpers -------------------------------------------------------------------------------
-def state_arrays(state: Any) -> dict[str, np.ndarray]:
-    """The state's public arrays by name (temporaries left out); names clash only across a chain,
-    and are then prefixed with the position of their transform ("1.momentum_buffer")."""
+def state_buffers(state: Any, rule: Transform | None = None) -> dict[str, tuple[np.ndarray, float]]:
+    """The state's public buffers by name, as (stored array, unit): the buffer's value is
+    unit * stored (units from `rule`; 1 without it). Temporaries are left out; names clash only
+    across a chain, and are then prefixed with the position of their transform ("1.momentum_buffer")."""
     if isinstance(state, tuple):
-        items = [(i, k, v) for i, s in enumerate(state) for k, v in state_arrays(s).items()]
+        parts = getattr(rule, "transforms", (None,) * len(state))
+        items = [(i, k, b) for i, (s, tr) in enumerate(zip(state, parts, strict=True))
+                 for k, b in state_buffers(s, tr).items()]
         counts = Counter(k for _, k, _ in items)
-        return {k if counts[k] == 1 else f"{i}.{k}": v for i, k, v in items}
-    return {k: v for k, v in state.items() if not k.startswith("_")}
+        return {k if counts[k] == 1 else f"{i}.{k}": b for i, k, b in items}
+    units = getattr(rule, "units", {})
+    return {k: (v, units.get(k, 1.0)) for k, v in state.items() if not k.startswith("_")}
 
 
 def slice_state(state: Any, index: slice) -> Any:
