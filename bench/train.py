@@ -14,10 +14,10 @@ Sizes (issue 5):
 All three run plain gradient descent (steepest.optim.GD, torch.optim.SGD, W -= lr dW in place).
 
 Targets: steepest faster than PyTorch eager at the two small sizes; within 1.5x of the NumPy
-floor at every size, within 1.1x at the largest. The three implementations run interleaved,
-round after round, and each time is the best over the rounds of the mean time per step (as
-timeit reports: the other processes of a shared machine only ever add time).
-Before timing, one step of each is checked to give the same loss and weights as the others.
+floor at every size, within 1.1x at the largest. Timing is paired (bench/paired.py): each round
+runs every implementation once over a short block, in rotating order, and a ratio is the median
+over rounds of the within-round ratios (quartiles in brackets). The floor computes the loss
+value too. Before timing, one step of each is checked to give the same loss and weights.
 """
 
 from __future__ import annotations
@@ -34,6 +34,7 @@ if "--threads" in sys.argv:  # BLAS reads these when NumPy is first imported
         os.environ[_var] = _n
 
 import numpy as np  # noqa: E402
+from paired import paired  # noqa: E402
 
 import steepest as st  # noqa: E402
 
@@ -171,12 +172,12 @@ def time_steps(step: Callable[[], float], n: int) -> float:
 
 
 def steps_per_round(step: Callable[[], float]) -> int:
-    """Enough steps for about 0.2 s per round."""
+    """Enough steps for about 0.2 s."""
     t = time_steps(step, 3)
     return max(3, min(20000, int(0.2 / max(t, 1e-7))))
 
 
-def run_case(index: int, rounds: int) -> dict:
+def run_case(index: int, rounds: int, block: float) -> dict:
     sizes, batch, dtype, act, out_act, loss = CASES[index]
     rng = np.random.default_rng(0)
     X, y = make_data(sizes, batch, dtype, loss, rng)
@@ -186,14 +187,9 @@ def run_case(index: int, rounds: int) -> dict:
     np_step, np_weights = numpy_step(init, act, out_act, loss, X, y)
     steps = {"steepest": st_step, "torch": th_step, "numpy": np_step}
     diff = check_same(list(steps.values()), [st_weights, th_weights, np_weights], dtype)
-    counts = {k: steps_per_round(s) for k, s in steps.items()}
-    times: dict[str, list[float]] = {k: [] for k in steps}
-    for _ in range(rounds):
-        for k, s in steps.items():
-            times[k].append(time_steps(s, counts[k]))
-    best = {k: float(np.min(v)) for k, v in times.items()}  # timeit's rule: the least disturbed round
+    timings = paired(steps, rounds=rounds, block=block * (4 if index == 3 else 1))
     return {"case": index, "sizes": sizes, "batch": batch, "dtype": np.dtype(dtype).name, "check": diff,
-            **best}
+            "timings": timings}
 
 
 def breakdown(index: int, repeats: int = 5) -> dict:
@@ -237,7 +233,8 @@ def fmt_time(t: float) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rounds", type=int, default=7)
+    parser.add_argument("--rounds", type=int, default=21)
+    parser.add_argument("--block", type=float, default=0.05, help="seconds per system per round")
     parser.add_argument("--sizes", choices=["small", "all"], default="all")
     parser.add_argument("--threads", type=int, default=None)
     parser.add_argument("--breakdown", action="store_true", help="also time steepest's step in parts")
@@ -249,19 +246,23 @@ def main() -> None:
 
     cases = range(2) if args.sizes == "small" else range(len(CASES))
     print(f"numpy {np.__version__}, torch {torch.__version__} ({torch.get_num_threads()} threads), "
-          f"steepest {st.__version__}; best of {args.rounds} rounds\n")
+          f"steepest {st.__version__}; paired medians of {args.rounds} rounds [quartiles]\n")
     head = (f"{'MLP':<20}{'batch':>6}{'dtype':>9}{'steepest':>13}{'torch':>13}{'numpy':>13}"
-            f"{'st/torch':>10}{'st/numpy':>10}  target")
+            f"{'st/torch':>19}{'st/numpy':>19}  target")
     print(head)
     print("-" * len(head))
     for i in cases:
-        r = run_case(i, args.rounds)
+        r = run_case(i, args.rounds, args.block)
+        tm = r["timings"]
         name = "-".join(str(n) for n in r["sizes"])
-        vs_torch, vs_numpy = r["steepest"] / r["torch"], r["steepest"] / r["numpy"]
+        vs_torch, vs_numpy = tm.ratio("steepest", "torch"), tm.ratio("steepest", "numpy")
         limit = 1.1 if i == 3 else 1.5
         ok = vs_numpy <= limit and (i > 1 or vs_torch < 1.0)
-        print(f"{name:<20}{r['batch']:>6}{r['dtype']:>9}{fmt_time(r['steepest']):>13}{fmt_time(r['torch']):>13}"
-              f"{fmt_time(r['numpy']):>13}{vs_torch:>10.2f}{vs_numpy:>10.2f}  {TARGETS[i]}"
+        cells = "".join(f"{fmt_time(tm.median(k)):>13}" for k in ("steepest", "torch", "numpy"))
+        ratios = "".join(f"{tm.ratio('steepest', k):>8.2f} [{lo:.2f}-{hi:.2f}]"
+                         for k, (lo, hi) in (("torch", tm.spread("steepest", "torch")),
+                                             ("numpy", tm.spread("steepest", "numpy"))))
+        print(f"{name:<20}{r['batch']:>6}{r['dtype']:>9}{cells}{ratios}  {TARGETS[i]}"
               f" {'ok' if ok else 'MISSED'}", flush=True)
     if args.breakdown:
         print("\nsteepest's step in parts (best of 5):")
