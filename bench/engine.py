@@ -1,10 +1,12 @@
 """Per-op cost of small ops: steepest vs PyTorch eager vs hand-written NumPy (the floor).
 
 A chain of elementwise ops (sin, mul, add, exp, tanh, repeated) is run forward, summed and
-sent backward, on a 10-element and a 1M-element float64 array. Each timing is the best of
-several repeats; the table prints microseconds per op (forward + backward) and the ratios.
+sent backward, on a 10-element and a 1M-element float64 array. Timing is paired
+(bench/paired.py): each round runs every system once over a short block, in rotating order;
+the table prints the median microseconds per op (forward + backward) and the median of the
+within-round ratios.
 
-    python bench/engine.py [--ops 50] [--repeat 7]
+    python bench/engine.py [--ops 50] [--rounds 15]
 
 Targets (issue): at 10 elements steepest <= PyTorch eager; at 1M elements steepest <= 1.2x NumPy.
 
@@ -25,9 +27,10 @@ import argparse
 import os
 import subprocess
 import sys
-import time
+from functools import partial
 
 import numpy as np
+from paired import paired
 
 import steepest as st
 
@@ -154,20 +157,10 @@ def count_ops(n_ops: int) -> int:
     return sum(2 if KINDS[k % len(KINDS)] == "exp" else 1 for k in range(n_ops)) + 1
 
 
-def best_time(fn, *args, repeat: int, number: int) -> float:
-    best = float("inf")
-    for _ in range(repeat):
-        start = time.perf_counter()
-        for _ in range(number):
-            fn(*args)
-        best = min(best, (time.perf_counter() - start) / number)
-    return best
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--ops", type=int, default=50, help="length of the chain (default 50)")
-    parser.add_argument("--repeat", type=int, default=7, help="repeats; the best is kept (default 7)")
+    parser.add_argument("--rounds", type=int, default=15, help="paired rounds (default 15)")
     parser.add_argument("--large-only", action="store_true", help="only the 1M row, no header")
     args = parser.parse_args()
     try:
@@ -180,27 +173,31 @@ def main() -> None:
 
     n_prims = count_ops(args.ops)
     rng = np.random.default_rng(0)
-    sizes = ((1_000_000, 1),) if args.large_only else ((10, 200), (1_000_000, 1))
+    sizes = (1_000_000,) if args.large_only else (10, 1_000_000)
     if not args.large_only:
-        print(f"chain of {args.ops} elementwise steps = {n_prims} primitive ops, float64, forward + backward")
+        print(f"chain of {args.ops} elementwise steps = {n_prims} primitive ops, float64, forward + "
+              f"backward; paired medians of {args.rounds} rounds")
         print(f"{'size':>9} {'numpy us/op':>12} {'kept us/op':>11} {'torch us/op':>12} "
               f"{'steepest us/op':>15} {'st/torch':>9} {'st/numpy':>9} {'st/kept':>8}")
-    for size, number in sizes:
+    for size in sizes:
         x0 = rng.standard_normal(size)
         ref = chain_numpy(x0, args.ops)
         np.testing.assert_allclose(chain_steepest(x0, args.ops), ref, rtol=1e-10, atol=1e-12)
         np.testing.assert_allclose(chain_numpy_kept(x0, args.ops), ref, rtol=1e-12, atol=1e-14)
-        t_np = best_time(chain_numpy, x0, args.ops, repeat=args.repeat, number=number) / n_prims
-        t_kept = best_time(chain_numpy_kept, x0, args.ops, repeat=args.repeat, number=number) / n_prims
-        t_st = best_time(chain_steepest, x0, args.ops, repeat=args.repeat, number=number) / n_prims
+        systems = {"numpy": partial(chain_numpy, x0, args.ops),
+                   "kept": partial(chain_numpy_kept, x0, args.ops),
+                   "steepest": partial(chain_steepest, x0, args.ops)}
         if has_torch:
             np.testing.assert_allclose(chain_torch(x0, args.ops), ref, rtol=1e-10, atol=1e-12)
-            t_th = best_time(chain_torch, x0, args.ops, repeat=args.repeat, number=number) / n_prims
-            th, ratio = f"{t_th * 1e6:12.2f}", f"{t_st / t_th:9.2f}"
+            systems["torch"] = partial(chain_torch, x0, args.ops)
+        tm = paired(systems, rounds=args.rounds, block=0.05 if size < 1000 else 0.3)
+        us = {k: tm.median(k) / n_prims * 1e6 for k in systems}
+        if has_torch:
+            th, ratio = f"{us['torch']:12.2f}", f"{tm.ratio('steepest', 'torch'):9.2f}"
         else:
             th, ratio = f"{'n/a':>12}", f"{'n/a':>9}"
-        print(f"{size:>9} {t_np * 1e6:12.2f} {t_kept * 1e6:11.2f} {th} {t_st * 1e6:15.2f} {ratio} "
-              f"{t_st / t_np:9.2f} {t_st / t_kept:8.2f}")
+        print(f"{size:>9} {us['numpy']:12.2f} {us['kept']:11.2f} {th} {us['steepest']:15.2f} {ratio} "
+              f"{tm.ratio('steepest', 'numpy'):9.2f} {tm.ratio('steepest', 'kept'):8.2f}")
     if args.large_only:
         return
     if sys.platform.startswith("linux"):
@@ -208,7 +205,7 @@ def main() -> None:
               "all columns:")
         env = dict(os.environ, MALLOC_MMAP_THRESHOLD_=str(1 << 30), MALLOC_TRIM_THRESHOLD_=str(1 << 30))
         subprocess.run([sys.executable, __file__, "--large-only", "--ops", str(args.ops),
-                        "--repeat", str(args.repeat)], env=env, check=True)
+                        "--rounds", str(args.rounds)], env=env, check=True)
     print("targets: st/torch <= 1 at 10 elements; st/numpy <= 1.2 at 1M elements")
     print("kept = hand-written NumPy holding every intermediate value, as the recorded graph does")
 

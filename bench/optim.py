@@ -9,7 +9,8 @@
    with the gradients already in place, so only the optimizer step is timed. steepest runs at
    its default thread count (st.optim.get_num_threads(): a large array is cut into chunks, one per
    core) against torch's default, and on one thread against torch on one thread.
-   Timings are the best of three runs; on a shared machine torch's threads suffer most from load.
+   Timing is paired (bench/paired.py): each round runs every system once, in rotating order, and a
+   ratio is the median over rounds of the within-round ratios (quartiles in brackets).
 
 Run: .venv/bin/python bench/optim.py [--quick]
 """
@@ -18,9 +19,9 @@ from __future__ import annotations
 
 import math
 import sys
-import time
 
 import numpy as np
+from paired import paired
 
 import steepest as st
 
@@ -30,16 +31,6 @@ except ImportError:  # torch is a test-only dependency
     torch = None
 
 QUICK = "--quick" in sys.argv
-
-
-def best_of(fn, repeat: int = 5) -> float:
-    """The smallest of `repeat` timings of fn() (seconds), the usual way to read through noise."""
-    times = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return min(times)
 
 
 # --- 1. minimize overhead per iteration -----------------------------------------------------------
@@ -70,17 +61,36 @@ def steepest_minimize(n: int) -> float:
     return st.minimize(lambda x: x**2 + 5 * st.sin(x), -5.0, lr=0.1, tol=0.0, max_iter=n).x
 
 
-def bench_minimize() -> list[tuple[str, float]]:
-    n = 2000 if QUICK else 20000
-    rows = [("plain Python loop, hand-written f'", best_of(lambda: plain_loop(n)) / n)]
+def bench_minimize():
+    n = 200 if QUICK else 2000
+    systems = {"plain Python loop, hand-written f'": lambda: plain_loop(n)}
     if torch is not None:
-        rows.append(("PyTorch loop (autograd)", best_of(lambda: torch_loop(n), 3) / n))
-    rows.append(("st.minimize (engine gradient)", best_of(lambda: steepest_minimize(n), 3) / n))
-    return rows
+        systems["PyTorch loop (autograd)"] = lambda: torch_loop(n)
+    systems["st.minimize (engine gradient)"] = lambda: steepest_minimize(n)
+    return paired(systems, rounds=7 if QUICK else 15, block=0.1), n
 
 
 # --- 2. Adam steps per second ---------------------------------------------------------------------
-def adam_steps(shapes: list[tuple[int, ...]], dtype, steps: int) -> dict[str, float]:
+def _with_threads(step, ours: int | None, theirs: int | None, steps: int):
+    """`steps` calls of step() with steepest's and torch's thread counts set for the block."""
+
+    def block():
+        if ours is not None:
+            st.optim.set_num_threads(ours)
+        if theirs is not None:
+            before = torch.get_num_threads()
+            torch.set_num_threads(theirs)
+        for _ in range(steps):
+            step()
+        if ours is not None:
+            st.optim.set_num_threads(None)
+        if theirs is not None:
+            torch.set_num_threads(before)
+
+    return block
+
+
+def adam_steps(shapes: list[tuple[int, ...]], dtype, steps: int):
     rng = np.random.default_rng(0)
     arrays = [rng.standard_normal(s).astype(dtype) for s in shapes]
     grads = [rng.standard_normal(s).astype(dtype) for s in shapes]
@@ -89,49 +99,51 @@ def adam_steps(shapes: list[tuple[int, ...]], dtype, steps: int) -> dict[str, fl
         p.grad = st.tensor(g)
     opt = st.optim.Adam(ours, lr=1e-3)
     opt.step()
-    rates = {"steepest": steps / best_of(lambda: [opt.step() for _ in range(steps)], 3)}
-    st.optim.set_num_threads(1)
-    rates["steepest 1 thread"] = steps / best_of(lambda: [opt.step() for _ in range(steps)], 3)
-    st.optim.set_num_threads(None)
-    if torch is None:
-        return rates
-    threads = torch.get_num_threads()
-    for label, kwargs, n_threads in (("torch", {}, threads), ("torch foreach", {"foreach": True}, threads),
-                                     ("torch 1 thread", {}, 1)):
-        theirs = [torch.tensor(a, requires_grad=True) for a in arrays]
-        for q, g in zip(theirs, grads, strict=True):
-            q.grad = torch.tensor(g)
-        ref = torch.optim.Adam(theirs, lr=1e-3, **kwargs)
-        ref.step()
-        torch.set_num_threads(n_threads)  # NumPy runs on one thread: the like-for-like comparison
-        rates[label] = steps / best_of(lambda ref=ref: [ref.step() for _ in range(steps)], 3)
-        torch.set_num_threads(threads)
-    return rates
+    systems = {"steepest": _with_threads(opt.step, None, None, steps),
+               "steepest 1 thread": _with_threads(opt.step, 1, None, steps)}
+    if torch is not None:
+        threads = torch.get_num_threads()
+        variants = (("torch", {}, threads), ("torch foreach", {"foreach": True}, threads),
+                    ("torch 1 thread", {}, 1))
+        for label, kwargs, n_threads in variants:
+            theirs = [torch.tensor(a, requires_grad=True) for a in arrays]
+            for q, g in zip(theirs, grads, strict=True):
+                q.grad = torch.tensor(g)
+            ref = torch.optim.Adam(theirs, lr=1e-3, **kwargs)
+            ref.step()
+            # NumPy runs on one thread: torch on one thread is the like-for-like comparison
+            systems[label] = _with_threads(ref.step, None, n_threads, steps)
+    return paired(systems, rounds=5 if QUICK else 11, block=0.2)
 
 
 def main() -> None:
     print(f"numpy {np.__version__}" + (f", torch {torch.__version__} ({torch.get_num_threads()} threads)"
                                        if torch is not None else ", torch not installed"))
-    print("\n1. minimize on f(x) = x^2 + 5 sin x, time per iteration")
-    rows = bench_minimize()
-    plain = rows[0][1]
-    mine = rows[-1][1]
-    for name, t in rows:
-        print(f"   {name:38s} {t * 1e6:9.2f} us   x{t / plain:7.1f} plain   minimize x{mine / t:5.2f} of it")
+    print("\n1. minimize on f(x) = x^2 + 5 sin x, time per iteration (paired medians)")
+    tm, n = bench_minimize()
+    names = list(tm.times)
+    plain, mine = names[0], names[-1]
+    for name in names:
+        lo, hi = tm.spread(mine, name)
+        print(f"   {name:38s} {tm.median(name) / n * 1e6:9.2f} us   x{tm.ratio(name, plain):7.1f} plain   "
+              f"minimize x{tm.ratio(mine, name):5.2f} of it [{lo:.2f}-{hi:.2f}]")
 
-    print("\n2. Adam steps per second (higher is better); ratio = steepest / torch")
-    cases = [("1 tensor of 1M, float32", [(1_000_000,)], np.float32, 20 if QUICK else 100),
-             ("1 tensor of 1M, float64", [(1_000_000,)], np.float64, 20 if QUICK else 100),
-             ("100 tensors of 10x10, float32", [(10, 10)] * 100, np.float32, 200 if QUICK else 2000),
-             ("100 tensors of 10x10, float64", [(10, 10)] * 100, np.float64, 200 if QUICK else 2000)]
+    print("\n2. Adam steps per second (higher is better); ratio = steepest / torch steps per second")
+    cases = [("1 tensor of 1M, float32", [(1_000_000,)], np.float32, 10 if QUICK else 20),
+             ("1 tensor of 1M, float64", [(1_000_000,)], np.float64, 10 if QUICK else 20),
+             ("100 tensors of 10x10, float32", [(10, 10)] * 100, np.float32, 100 if QUICK else 200),
+             ("100 tensors of 10x10, float64", [(10, 10)] * 100, np.float64, 100 if QUICK else 200)]
     for name, shapes, dtype, steps in cases:
-        rates = adam_steps(shapes, dtype, steps)
-        print(f"   {name}: steepest {rates['steepest']:.0f}/s ({st.optim.get_num_threads()} threads), "
-              f"{rates['steepest 1 thread']:.0f}/s (1 thread)")
+        tm = adam_steps(shapes, dtype, steps)
+        rate = {k: steps / tm.median(k) for k in tm.times}
+        print(f"   {name}: steepest {rate['steepest']:.0f}/s ({st.optim.get_num_threads()} threads), "
+              f"{rate['steepest 1 thread']:.0f}/s (1 thread)")
         for label in ("torch", "torch foreach", "torch 1 thread"):
-            if label in rates:
-                mine = rates["steepest 1 thread" if label.endswith("1 thread") else "steepest"]
-                print(f"      {label:16s} {rates[label]:9.0f}/s   ratio {mine / rates[label]:6.2f}")
+            if label in rate:
+                mine = "steepest 1 thread" if label.endswith("1 thread") else "steepest"
+                lo, hi = tm.spread(label, mine)  # time ratio theirs / ours = rate ratio ours / theirs
+                print(f"      {label:16s} {rate[label]:9.0f}/s   ratio {tm.ratio(label, mine):6.2f} "
+                      f"[{lo:.2f}-{hi:.2f}]")
 
 
 if __name__ == "__main__":

@@ -6,38 +6,28 @@
    parameters: `st.hvp` against forming `st.hessian` and multiplying, and against torch.func's
    forward-over-reverse hvp.
 
-Each timing is the best of several repeats, all measured in this one run; the ratios are what to read.
+Timing is paired (bench/paired.py): each round runs every system once over a short block, in
+rotating order, and a ratio is the median over rounds of the within-round ratios.
 
-    python bench/transforms.py [--repeat 7]
+    python bench/transforms.py [--rounds 15]
 """
 
 from __future__ import annotations
 
 import argparse
 import math
-import time
 
 import numpy as np
+from paired import paired
 
 import steepest as st
-
-
-def best_time(fn, number: int, repeat: int) -> float:
-    """Seconds per call: the best of `repeat` runs of `number` calls."""
-    best = math.inf
-    for _ in range(repeat):
-        start = time.perf_counter()
-        for _ in range(number):
-            fn()
-        best = min(best, (time.perf_counter() - start) / number)
-    return best
 
 
 def seed_f(x):
     return x ** 2 + 5 * st.sin(x)
 
 
-def grad_per_call(repeat: int) -> dict[str, float]:
+def grad_per_call(rounds: int):
     import torch
 
     grad_f = st.grad(seed_f)
@@ -52,13 +42,11 @@ def grad_per_call(repeat: int) -> dict[str, float]:
         return 2 * x + 5 * math.cos(x)
 
     assert abs(grad_f(-5.0) - by_hand()) < 1e-12 and abs(torch_grad() - by_hand()) < 1e-12
-    n = 2000
-    return {"steepest": best_time(lambda: grad_f(-5.0), n, repeat),
-            "pytorch": best_time(torch_grad, n, repeat),
-            "by hand": best_time(by_hand, n * 10, repeat)}
+    systems = {"steepest": lambda: grad_f(-5.0), "pytorch": torch_grad, "by hand": by_hand}
+    return paired(systems, rounds=rounds)
 
 
-def hvp_1000(repeat: int) -> dict[str, float]:
+def hvp_1000(rounds: int):
     import torch
 
     def f(x):
@@ -76,32 +64,36 @@ def hvp_1000(repeat: int) -> dict[str, float]:
 
     expected = st.hessian(f)(x) @ v
     assert np.allclose(st.hvp(f, x, v), expected) and np.allclose(torch_hvp().numpy(), expected)
-    return {"st.hvp": best_time(lambda: st.hvp(f, x, v), 50, repeat),
-            "st.hessian @ v": best_time(lambda: st.hessian(f)(x) @ v, 1, max(2, repeat // 3)),
-            "torch.func hvp": best_time(torch_hvp, 50, repeat)}
+    against_torch = paired({"st.hvp": lambda: st.hvp(f, x, v), "torch.func hvp": torch_hvp}, rounds=rounds)
+    against_hessian = paired({"st.hvp": lambda: st.hvp(f, x, v),
+                              "st.hessian @ v": lambda: st.hessian(f)(x) @ v}, rounds=3, block=0.02)
+    return against_torch, against_hessian
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--repeat", type=int, default=7)
+    parser.add_argument("--rounds", type=int, default=15)
     args = parser.parse_args()
 
-    t = grad_per_call(args.repeat)
-    print("st.grad of x^2 + 5 sin x at a float, per call")
+    t = grad_per_call(args.rounds)
+    print(f"st.grad of x^2 + 5 sin x at a float, per call (paired medians of {args.rounds} rounds)")
     print(f"  {'':<12}{'us/call':>10}")
-    for name, seconds in t.items():
-        print(f"  {name:<12}{seconds * 1e6:>10.2f}")
-    print(f"  steepest / pytorch = {t['steepest'] / t['pytorch']:.2f}   "
-          f"steepest / by hand = {t['steepest'] / t['by hand']:.0f}")
+    for name in t.times:
+        print(f"  {name:<12}{t.median(name) * 1e6:>10.2f}")
+    lo, hi = t.spread("steepest", "pytorch")
+    print(f"  steepest / pytorch = {t.ratio('steepest', 'pytorch'):.2f} [{lo:.2f}-{hi:.2f}]   "
+          f"steepest / by hand = {t.ratio('steepest', 'by hand'):.0f}")
 
-    h = hvp_1000(args.repeat)
+    h, full = hvp_1000(args.rounds)
     print("\nHessian-vector product, 1,000 parameters")
     print(f"  {'':<16}{'ms/call':>10}")
-    for name, seconds in h.items():
-        print(f"  {name:<16}{seconds * 1e3:>10.3f}")
-    print(f"  forming the Hessian / st.hvp = {h['st.hessian @ v'] / h['st.hvp']:.0f}   "
-          f"st.hvp / torch.func hvp = {h['st.hvp'] / h['torch.func hvp']:.2f}")
+    for name in h.times:
+        print(f"  {name:<16}{h.median(name) * 1e3:>10.3f}")
+    print(f"  {'st.hessian @ v':<16}{full.median('st.hessian @ v') * 1e3:>10.3f}")
+    lo, hi = h.spread("st.hvp", "torch.func hvp")
+    print(f"  forming the Hessian / st.hvp = {full.ratio('st.hessian @ v', 'st.hvp'):.0f}   "
+          f"st.hvp / torch.func hvp = {h.ratio('st.hvp', 'torch.func hvp'):.2f} [{lo:.2f}-{hi:.2f}]")
 
 
 if __name__ == "__main__":
