@@ -413,3 +413,30 @@ def test_save_refuses_weights_it_could_not_load(tmp_path):
     with pytest.raises(TypeError, match="'weight' has dtype complex128"):
         model.save(tmp_path / "c.npz")
     assert not os.listdir(tmp_path)
+
+
+def test_entries_that_share_their_bytes_are_refused(tmp_path):
+    # three directory records, two of them pointing at the first one's megabyte: reading all three
+    # would cost three times the file
+    model = nn.MLP([2, 3, 1], seed=0)
+    state = model.state_dict()
+    big = {"a": np.zeros(1 << 17), "b": np.zeros(1 << 17), "c": np.zeros(1 << 17)}
+    path = tmp_path / "shared.npz"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_STORED) as zf:
+        for name, a in {"__architecture__": np.array(json.dumps(_header(model, **state, **big))),
+                        **state, **big}.items():
+            with zf.open(name + ".npy", "w") as m:
+                np.lib.format.write_array(m, a)
+    with zipfile.ZipFile(path) as zf:
+        first = zf.getinfo("a.npy")
+    data = bytearray(path.read_bytes())
+    end = data[data.index(b"PK\x05\x06"):]  # the end record: where the directory starts
+    start = int.from_bytes(end[16:20], "little")
+    for name in (b"b.npy", b"c.npy"):  # point their records at a's header and bytes
+        at = data.index(b"PK\x01\x02", start)
+        while data[at + 46:at + 46 + len(name)] != name:
+            at = data.index(b"PK\x01\x02", at + 4)
+        data[at + 42:at + 46] = first.header_offset.to_bytes(4, "little")
+    del data[first.header_offset + 30 + 5 + first.file_size:start]  # b's and c's own bytes: gone
+    path.write_bytes(bytes(data))
+    _clear_load_error(path, "bytes in a file of")

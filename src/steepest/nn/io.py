@@ -210,6 +210,9 @@ class _ModelFile:
             if info.compress_size != info.file_size or info.header_offset + info.file_size > self.size:
                 raise self.fail(f"is truncated or corrupt: entry {info.filename!r} claims "
                                 f"{info.file_size:,} bytes that the file does not hold")
+        claimed = sum(info.file_size for info in infos)
+        if claimed > self.size:  # entries that share their bytes would make reading cost more than the file
+            raise self.fail(f"is corrupt: its entries claim {claimed:,} bytes in a file of {self.size:,}")
         return entries
 
     def _npy_header(self, member: Any) -> tuple[tuple[int, ...], bool, np.dtype]:
