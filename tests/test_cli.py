@@ -214,3 +214,26 @@ def test_train_csv_unknown_column_one_line(tmp_path):
     csv.write_text("a,b,label\n0,0,0\n1,1,1\n")
     done = run("train", str(csv), "--target", "nope")
     assert done.returncode == 1 and "Traceback" not in done.stderr and "no column 'nope'" in done.stderr
+
+
+@needs_fit
+def test_train_save_prints_the_path_it_wrote(tmp_path):
+    target = tmp_path / "m"
+    done = run("train", "xor", "--epochs", "5", "--save", str(target), "--json")
+    assert done.returncode == 0, done.stderr
+    assert f"wrote {target}.npz" in done.stderr.splitlines()
+    assert (tmp_path / "m.npz").exists() and not target.exists()
+    st.nn.load(str(tmp_path / "m.npz"))
+
+
+@needs_minimize
+def test_minimize_keep_path_numbers_the_rows_it_keeps():
+    done = run("minimize", "x**2", "--x0", "1", "--lr", "0.01", "--tol", "0", "--max-iter", "30",
+               "--keep-path", "every:10", "--all")
+    assert done.returncode == 0, done.stderr
+    cells = [line.split() for line in done.stdout.splitlines()[2:]]
+    ts = [c[0] for c in cells if c and c[0].isdigit()]
+    assert ts == ["0", "10", "20", "30"]
+    assert "(the path keeps 4 of the 31 iterates; --keep-path all keeps every one)" in done.stdout
+    done = run("minimize", "x**2", "--x0", "1", "--keep-path", "sometimes")
+    assert done.returncode == 1 and "--keep-path: expected auto, all, every:K or last:N" in done.stderr

@@ -137,3 +137,29 @@ def test_load_csv_errors(tmp_path):
 
 def test_st_data_is_exported():
     assert st.data.xor is data.xor and "data" in st.__all__
+
+
+def test_load_csv_with_a_byte_order_mark(tmp_path):
+    path = tmp_path / "bom.csv"
+    path.write_text("\ufeffa,b,label\n1,2,0\n3,4,1\n", encoding="utf-8")
+    X, y = data.load_csv(path, target="label", features=["a"])  # the first column is 'a', not '\ufeffa'
+    assert X.tolist() == [[1.0], [3.0]] and y.tolist() == [0.0, 1.0]
+    numbers = tmp_path / "bom_numbers.csv"
+    numbers.write_text("\ufeff1,2,0\n3,4,1\n", encoding="utf-8")
+    X, y = data.load_csv(numbers)  # no header: the mark does not make the first row a header
+    assert X.tolist() == [[1.0, 2.0], [3.0, 4.0]] and y.tolist() == [0.0, 1.0]
+
+
+def test_load_csv_names_what_is_missing(tmp_path):
+    header_only = tmp_path / "header.csv"
+    header_only.write_text("a,b,label\n")
+    with pytest.raises(ValueError, match=r"has a header row \(a, b, label\) but no data rows"):
+        data.load_csv(header_only)
+    target_only = tmp_path / "target.csv"
+    target_only.write_text("label\n0\n1\n")
+    with pytest.raises(ValueError, match="no feature columns for X: its only column, 'label', is the target"):
+        data.load_csv(target_only)
+    latin = tmp_path / "latin.csv"
+    latin.write_bytes("caf\xe9,label\n1,0\n".encode("latin-1"))
+    with pytest.raises(ValueError, match="is not UTF-8 text"):
+        data.load_csv(latin)

@@ -192,9 +192,25 @@ def test_repr_and_reparse():
 
 
 def test_long_flat_sums_are_fine():
-    f = parse(" + ".join(f"x{i}" for i in range(90)))  # a + b + c nests in the tree, one level per term
-    assert len(f.variables) == 90 and f(np.arange(90.0)) == sum(range(90))
-    np.testing.assert_allclose(st.grad(f)(np.ones(90)), np.ones(90))
+    f = parse(" + ".join(f"x{i}" for i in range(250)))  # a + b + c is a deep tree, but nothing in it nests
+    assert len(f.variables) == 250 and f(np.arange(250.0)) == sum(range(250))
+    np.testing.assert_allclose(st.grad(f)(np.ones(250)), np.ones(250))
+    g = parse("x" + " - x" * 300)  # ((x - x) - x) - ...: left to right
+    assert g(2.0) == -598.0 and st.grad(g)(2.0) == -299.0
+    h = parse("x" + "*x" * 199 + "/x")  # a flat product: x**199
+    assert h(1.001) == pytest.approx(1.001**199, rel=1e-12)
+    assert st.grad(h)(1.001) == pytest.approx(199 * 1.001**198, rel=1e-12)
+    mixed = parse(" + ".join(["2*x*y - x/y"] * 100))  # chains inside chains, each one level
+    assert mixed(3.0, 2.0) == pytest.approx(100 * (12 - 1.5))
+
+
+def test_real_nesting_is_still_capped():
+    for text in ["x" + "**x" * (MAX_DEPTH + 5),  # a power tower nests to the right
+                 "x + (" * (MAX_DEPTH + 5) + "x" + ")" * (MAX_DEPTH + 5),  # right-nested: real
+                 " + ".join(["x"] * 50 + ["-" * (MAX_DEPTH + 2) + "x"])]:  # deep inside a flat sum
+        with pytest.raises(ExprError, match="nested deeper than"):
+            parse(text)
+    parse("x + (" * 30 + "x" + ")" * 30)
 
 
 @settings(max_examples=400, deadline=None)

@@ -128,7 +128,9 @@ ROSENBROCK = {
 def test_every_method_reaches_the_rosenbrock_minimum(method):
     res = st.minimize(rosenbrock, [-1.5, 2.0], method=method, tol=1e-5, **ROSENBROCK[method])
     assert np.max(np.abs(res.x - 1.0)) < 1e-4, (res.x, res.reason)
-    assert len(res.path) == res.n_iter + 1 == len(res.values) == len(res.grad_norms) == len(res.lrs) + 1
+    assert len(res.path) == len(res.iters) == len(res.values) == len(res.grad_norms) == len(res.lrs) + 1
+    assert res.iters[0] == 0 and res.iters[-1] == res.n_iter and np.array_equal(res.path[-1], res.x)
+    assert len(res.path) == res.n_iter + 1 or res.n_iter > 10_000  # runs longer are thinned (keep_path)
 
 
 def test_adamw_decay_moves_the_minimum_to_the_decoupled_fixed_point():
@@ -274,3 +276,56 @@ def test_result_repr_and_html():
     assert "converged: True" in text and "gradient norm" in text and "n_iter: 12" in text
     html = res._repr_html_()
     assert html.startswith("<table>") and "reason" in html and "&lt;" in html
+
+
+# --- keep_path: a bounded path for long runs ------------------------------------------------------
+def _slope(x):
+    return (x * np.array([1.0, -2.0])).sum()  # never converges and never diverges: f falls steadily
+
+
+def test_keep_path_every_and_last_keep_the_rows_of_the_full_path():
+    full = st.minimize(_slope, [0.0, 0.0], lr=0.1, tol=0.0, max_iter=10, keep_path="all")
+    assert full.iters.tolist() == list(range(11))
+    for keep, rows in [(("every", 3), [0, 3, 6, 9, 10]), (("last", 4), [0, 7, 8, 9, 10]),
+                       (("every", 20), [0, 10]), (("last", 30), list(range(11)))]:
+        res = st.minimize(_slope, [0.0, 0.0], lr=0.1, tol=0.0, max_iter=10, keep_path=keep)
+        assert res.iters.tolist() == rows, keep
+        np.testing.assert_array_equal(res.path, full.path[rows])
+        np.testing.assert_array_equal(res.values, full.values[rows])
+        np.testing.assert_array_equal(res.grad_norms, full.grad_norms[rows])
+        np.testing.assert_array_equal(res.lrs, full.lrs[np.array(rows[1:]) - 1])
+        assert res.x.tolist() == full.x.tolist() and res.n_iter == 10
+        assert "iterates kept (iters)" in repr(res) or len(rows) == 11
+
+
+def test_keep_path_auto_thins_evenly_past_its_cap(monkeypatch):
+    from steepest.optim import result
+
+    monkeypatch.setattr(result, "AUTO_ROWS", 8)
+    res = st.minimize(_slope, [0.0, 0.0], lr=0.1, tol=0.0, max_iter=50)
+    assert res.iters.tolist() == [0, 8, 16, 24, 32, 40, 48, 50]  # stride doubled to 8; the last kept
+    full = st.minimize(_slope, [0.0, 0.0], lr=0.1, tol=0.0, max_iter=50, keep_path="all")
+    np.testing.assert_array_equal(res.path, full.path[res.iters])
+    monkeypatch.setattr(result, "AUTO_BYTES", 10 * (8 * 1000 + 200))  # a large x: fewer rows
+    res = st.minimize(lambda x: x.sum(), np.zeros(1000), lr=0.1, tol=0.0, max_iter=50)
+    assert len(res.path) <= 11 and res.iters[0] == 0 and res.iters[-1] == 50
+
+
+def test_a_long_run_keeps_a_bounded_path():
+    res = st.minimize(_slope, [0.0, 0.0], lr=1e-6, tol=0.0, max_iter=30_000)
+    assert res.n_iter == 30_000 and len(res.path) <= 10_001
+    assert len(res.path) == len(res.values) == len(res.grad_norms) == len(res.iters) == len(res.lrs) + 1
+    steps = np.diff(res.iters)
+    assert res.iters[0] == 0 and res.iters[-1] == 30_000 and np.all(steps[:-1] == steps[0])
+
+
+@pytest.mark.parametrize("keep", ["some", ("every", 0), ("last", 2.5), ("first", 3), 5, False])
+def test_bad_keep_path_is_named(keep):
+    with pytest.raises(ValueError, match=r"keep_path must be 'auto', 'all', \('every', k\) or \('last', n\)"):
+        st.minimize(_slope, [0.0, 0.0], keep_path=keep)
+
+
+def test_a_result_made_by_hand_numbers_its_path():
+    res = st.optim.Result(x=1.0, fun=1.0, grad=0.0, n_iter=2, n_fev=3, n_gev=3, converged=True, reason="r",
+                          path=np.zeros((3, 1)), values=np.zeros(3), grad_norms=np.zeros(3), lrs=np.zeros(2))
+    assert res.iters.tolist() == [0, 1, 2] and res.interrupted is False

@@ -263,3 +263,42 @@ def test_progress_bar_on_a_terminal(monkeypatch):
     err.truncate(0)
     st.fit(nn.MLP([2, 2, 1], seed=0), X, y, epochs=3, progress=False)
     assert err.getvalue().strip("\x00") == ""
+
+
+# --- bad data named by its real cause ------------------------------------------------------------------
+def test_nan_in_validation_data_is_blamed_on_validation_data():
+    X, y = st.data.xor()
+    X_val = X.copy()
+    X_val[2, 1] = np.nan
+    model = nn.MLP([2, 4, 1], seed=0)
+    with pytest.raises(ValueError, match=r"fit: validation_data's X has 1 NaN or infinite entries "
+                                         r"\(the first in row 2\)"):
+        st.fit(model, X, y, epochs=1, progress=False, validation_data=(X_val, y))
+    y_val = y.astype(float)
+    y_val[0] = np.inf
+    with pytest.raises(ValueError, match="fit: validation_data's y has 1 NaN"):
+        st.fit(model, X, y, epochs=1, progress=False, validation_data=(X, y_val))
+
+
+def test_data_too_large_for_a_float32_model_is_refused_before_training():
+    X, y = st.data.xor()
+    big = X.astype(np.float64)
+    big[3, 0] = 1e39  # finite in float64, inf in float32
+    model = nn.MLP([2, 4, 1], seed=0, dtype="float32")
+    before = model.state_dict()
+    with pytest.raises(ValueError, match=r"fit: X has 1 entries too large for the model's float32 "
+                                         r"\(the first in row 3; up to 1e\+39, where float32 holds at most "
+                                         r"3.4e\+38\)"):
+        st.fit(model, big, y, epochs=3, progress=False)
+    with pytest.raises(ValueError, match="validation_data's y has 1 entries too large"):
+        st.fit(model, X, y, epochs=3, progress=False, validation_data=(X, np.array([0, 1, 1e39, 0])))
+    for k, w in model.state_dict().items():
+        assert w.tobytes() == before[k].tobytes()  # nothing trained
+    hist = st.fit(model, X.astype(np.float64) * 1e30, y, epochs=1, progress=False)  # large but fits
+    assert hist.epochs == 1
+
+
+def test_history_of_an_uninterrupted_run_says_so():
+    X, y = st.data.xor()
+    hist = st.fit(nn.MLP([2, 4, 1], seed=0), X, y, epochs=2, progress=False)
+    assert hist.interrupted is False and hist.to_dict()["interrupted"] is False

@@ -13,17 +13,27 @@ made per step, which keeps the first-order pass close to hand-written NumPy.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from contextvars import ContextVar
 from typing import Any
 
 import numpy as np
 
-from steepest.tensor import GradMode, Tensor, _data, _wrap
+from steepest.tensor import GRAD_ENABLED, Tensor, _data, _wrap
 
 __all__ = ["backward", "gradients", "tangents", "no_grad", "enable_grad", "sum_to_shape"]
 
 
+_SAVED: ContextVar[tuple[bool, ...]] = ContextVar("steepest_grad_saved", default=())
+"""The grad modes that the open no_grad/enable_grad blocks of this thread will put back, innermost
+last. Kept per thread rather than on the block, so one no_grad() object may be entered by several
+threads at once (or re-entered by one) and each still restores its own mode."""
+
+
 class no_grad:
     """Context manager (and decorator) in which operations record no graph.
+
+    Grad mode belongs to the thread (as in PyTorch): a no_grad block in one thread leaves every
+    other thread recording, and a new thread starts with grad mode on.
 
     Example:
         >>> with no_grad():
@@ -33,11 +43,13 @@ class no_grad:
     _enabled = False
 
     def __enter__(self) -> None:
-        self._previous = GradMode.enabled
-        GradMode.enabled = self._enabled
+        _SAVED.set(_SAVED.get() + (GRAD_ENABLED.get(),))
+        GRAD_ENABLED.set(self._enabled)
 
     def __exit__(self, *exc: Any) -> None:
-        GradMode.enabled = self._previous
+        saved = _SAVED.get()
+        _SAVED.set(saved[:-1])
+        GRAD_ENABLED.set(saved[-1])
 
     def __call__(self, fn):
         def wrapper(*args, **kwargs):
@@ -154,8 +166,7 @@ def _walk(roots: Sequence[Tensor], seeds: Sequence[Any], create_graph: bool,
         grads[id(root)] = seed if prev is None else prev + seed
     found: dict[int, Any] = {}
     handed_out: set[int] = set()
-    previous_mode = GradMode.enabled
-    GradMode.enabled = create_graph
+    mode = GRAD_ENABLED.set(create_graph)  # this thread's; others keep recording
     try:
         for t in order:
             g = grads.pop(id(t), None)
@@ -190,7 +201,7 @@ def _walk(roots: Sequence[Tensor], seeds: Sequence[Any], create_graph: bool,
                 prev = grads.get(id(x))
                 grads[id(x)] = gx if prev is None else prev + gx
     finally:
-        GradMode.enabled = previous_mode
+        GRAD_ENABLED.reset(mode)
     return found
 
 
@@ -308,8 +319,7 @@ def tangents(outputs: Sequence[Tensor], inputs: Sequence[Tensor], input_tangents
         if dx.shape != x.shape:
             raise ValueError(f"tangents: a tangent of shape {dx.shape} for an input of shape {x.shape}")
         tangent[id(x)] = dx
-    previous_mode = GradMode.enabled
-    GradMode.enabled = create_graph
+    mode = GRAD_ENABLED.set(create_graph)  # this thread's; others keep recording
     try:
         for t in reversed(order):
             if id(t) in stop or t._op is None:
@@ -331,7 +341,7 @@ def tangents(outputs: Sequence[Tensor], inputs: Sequence[Tensor], input_tangents
                     total = _broadcast_up(total, t.data.shape)
                 tangent[id(t)] = total
     finally:
-        GradMode.enabled = previous_mode
+        GRAD_ENABLED.reset(mode)
     result = []
     for out in outputs:
         dz = tangent.get(id(out))

@@ -9,6 +9,8 @@
 Everything heavy (NumPy work, matplotlib, the optimizers, the networks) is imported inside the
 command that needs it, so `steepest --help` answers at once. A formula that does not parse exits
 with status 2 and a caret under the column; other bad input exits with status 1 and one line.
+Ctrl-C prints what a command has so far (the iterations of a descent, the epochs of a training,
+and the model that --save names) and exits with status 130.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ __all__ = ["cli", "main"]
 METHODS = ("gd", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "adamw")
 DATASETS = ("or", "and", "xor", "linear", "moons", "circles", "spirals", "digits")
 _ROWS = 12  # iterations shown at each end of a long table
+INTERRUPTED = 130  # the exit status of a command stopped by Ctrl-C (128 + SIGINT), as shells use
 
 _HELP = {"help_option_names": ["-h", "--help"]}
 # an expression may start with "-": take an unknown "-x**2" as the argument, not as an option
@@ -79,6 +82,8 @@ def friendly(command: Callable) -> Callable:
                 return command(*args, **kwargs)
         except (Failure, click.ClickException, click.exceptions.Exit, BrokenPipeError):
             raise
+        except KeyboardInterrupt:  # outside a descent or a training, which keep what they have
+            raise Failure("interrupted", INTERRUPTED) from None
         except ExprError as err:
             raise Failure(f"bad expression, {err}\n{err.pointer()}", 2) from None
         except _USER_ERRORS as err:
@@ -272,9 +277,20 @@ def optimizer_options(command: Callable) -> Callable:
 
 
 def settings(lr: float | None, momentum: float | None, tol: float | None, max_iter: int | None,
-             line_search: str | None) -> dict:
-    given = {"lr": lr, "momentum": momentum, "tol": tol, "max_iter": max_iter, "line_search": line_search}
+             line_search: str | None, keep_path: str | None = None) -> dict:
+    given = {"lr": lr, "momentum": momentum, "tol": tol, "max_iter": max_iter, "line_search": line_search,
+             "keep_path": keep_spec(keep_path)}
     return {k: v for k, v in given.items() if v is not None}
+
+
+def keep_spec(text: str | None) -> Any:
+    """--keep-path: "auto", "all", "every:K" or "last:N", as minimize's keep_path."""
+    if text is None or text in ("auto", "all"):
+        return text
+    kind, _, n = text.partition(":")
+    if kind in ("every", "last") and n.isdigit() and int(n) >= 1:
+        return kind, int(n)
+    raise Failure(f"--keep-path: expected auto, all, every:K or last:N (K, N >= 1), got {text!r}")
 
 
 def run_minimize(f: Any, x0: list[float], method: str, opts: dict) -> Any:
@@ -289,10 +305,12 @@ def _rows(res: Any, f: Any) -> list[tuple[int, Any, float, float | None]]:
     path = np.asarray(res.path, dtype=float)
     values = [] if getattr(res, "values", None) is None else list(res.values)
     norms = [] if getattr(res, "grad_norms", None) is None else list(res.grad_norms)
+    iters = getattr(res, "iters", None)
+    iters = range(len(path)) if iters is None else [int(k) for k in iters]  # thinned paths skip some t
     rows = []
-    for t, x in enumerate(path):
-        fx = values[t] if t < len(values) else float(f(x) if np.ndim(x) == 0 else f(*np.atleast_1d(x)))
-        rows.append((t, x, fx, norms[t] if t < len(norms) else None))
+    for i, (t, x) in enumerate(zip(iters, path, strict=True)):
+        fx = values[i] if i < len(values) else float(f(x) if np.ndim(x) == 0 else f(*np.atleast_1d(x)))
+        rows.append((t, x, fx, norms[i] if i < len(norms) else None))
     return rows
 
 
@@ -338,11 +356,14 @@ def plot_result(f: Any, results: dict, filename: str, title: str) -> None:
 @click.option("--plot", metavar="FILE", callback=IMAGE, help="Draw the descent (.png .svg .pdf).")
 @click.option("--animate", metavar="FILE.gif", callback=suffix("gif"), help="Write the descent as a GIF.")
 @click.option("--all", "show_all", is_flag=True, help="List every iteration, not the first and last few.")
+@click.option("--keep-path", metavar="WHICH", help="Iterates kept: auto (default: all, thinned past 10,000), "
+              "all, every:K or last:N.")
 @click.option("--json", "as_json", is_flag=True, help="Print {x, fun, n_iter, converged, reason, path}.")
 @friendly
 def minimize(expr: str, x0: str | None, variables: str | None, method: str, lr: float | None,
              momentum: float | None, tol: float | None, max_iter: int | None, line_search: str | None,
-             plot: str | None, animate: str | None, show_all: bool, as_json: bool) -> None:
+             plot: str | None, animate: str | None, show_all: bool, keep_path: str | None,
+             as_json: bool) -> None:
     """Minimize EXPR by gradient descent; print each iteration and why it stopped.
 
     \b
@@ -351,7 +372,9 @@ def minimize(expr: str, x0: str | None, variables: str | None, method: str, lr: 
     """
     f = expression(expr, variables)
     start = point(x0, f.variables, "--x0", default=1.0)
-    res = run_minimize(f, start, method, settings(lr, momentum, tol, max_iter, line_search))
+    res = run_minimize(f, start, method, settings(lr, momentum, tol, max_iter, line_search, keep_path))
+    if getattr(res, "interrupted", False):  # Ctrl-C: the table so far, no figures, status 130
+        plot = animate = None
     if plot:
         plot_result(f, {method: res}, plot, f"{method} on {f.text}")
     if animate:
@@ -364,12 +387,18 @@ def minimize(expr: str, x0: str | None, variables: str | None, method: str, lr: 
     if as_json:
         emit_json({"variables": list(f.variables), "x": _flat(res.x), "fun": float(res.fun),
                    "n_iter": int(res.n_iter), "converged": bool(res.converged), "reason": str(res.reason),
-                   "path": [_flat(p) for p in res.path]})
-        return
-    click.echo(f"minimize f({', '.join(f.variables)}) = {f.text}   method {method}")
-    print_table(_rows(res, f), f.variables, show_all)
-    click.echo(f"{'converged' if res.converged else 'stopped'}: {res.reason}")
-    click.echo(f"x = {num(res.x)}, f(x) = {num(res.fun)}")
+                   "path": [_flat(p) for p in res.path],
+                   "iters": [int(k) for k in getattr(res, "iters", range(len(res.path)))]})
+    else:
+        click.echo(f"minimize f({', '.join(f.variables)}) = {f.text}   method {method}")
+        print_table(_rows(res, f), f.variables, show_all)
+        if len(res.path) != res.n_iter + 1:
+            click.echo(f"(the path keeps {len(res.path)} of the {res.n_iter + 1} iterates; --keep-path all "
+                       "keeps every one)")
+        click.echo(f"{'converged' if res.converged else 'stopped'}: {res.reason}")
+        click.echo(f"x = {num(res.x)}, f(x) = {num(res.fun)}")
+    if getattr(res, "interrupted", False):
+        raise click.exceptions.Exit(INTERRUPTED)
 
 
 @cli.command(context_settings=_EXPR_COMMAND, short_help="Race optimizers on one formula.")
@@ -398,13 +427,24 @@ def compare(expr: str, x0: str | None, variables: str | None, methods: str, lr: 
         raise Failure(f"--methods: unknown method {bad[0]!r}; choose from {', '.join(METHODS)}" if bad
                       else "--methods: name at least one method")
     opts = settings(lr, momentum, tol, max_iter, line_search)
-    results = {m: run_minimize(f, start, m, opts) for m in chosen}
+    results = {}
+    for m in chosen:
+        results[m] = run_minimize(f, start, m, opts)
+        if getattr(results[m], "interrupted", False):  # Ctrl-C: the methods run so far, status 130
+            plot = None
+            break
     if plot:
         plot_result(f, results, plot, f"race on {f.text}")
     if as_json:
         emit_json({m: {"x": _flat(r.x), "fun": float(r.fun), "n_iter": int(r.n_iter),
                        "converged": bool(r.converged), "reason": str(r.reason)} for m, r in results.items()})
-        return
+    else:
+        print_race(f, start, results)
+    if any(getattr(r, "interrupted", False) for r in results.values()):
+        raise click.exceptions.Exit(INTERRUPTED)
+
+
+def print_race(f: Any, start: list[float], results: dict) -> None:
     origin = num(as_start(start), brackets="()")
     click.echo(f"compare on f({', '.join(f.variables)}) = {f.text}, from {origin}")
     table = [("method", "iterations", "converged", "f(x)", "x")]
@@ -449,17 +489,25 @@ def train(dataset: str, target: str | None, hidden: str, activation: str, optimi
     fit = need("steepest", "fit", "steepest train")
     hist = fit(model, X, y, loss=loss, optimizer=optimizer, lr=lr, epochs=epochs, batch_size=batch_size,
                seed=seed, progress=not as_json)
+    interrupted = getattr(hist, "interrupted", False)
+    if save_to:  # first: Ctrl-C in the figure below must not cost the model
+        save_model(model, save_to)
     losses = [] if getattr(hist, "loss", None) is None else list(hist.loss)
     acc = [] if getattr(hist, "accuracy", None) is None else list(hist.accuracy)
     summary = {"loss": losses[-1] if losses else None, "accuracy": acc[-1] if acc else None,
                "epochs": len(losses), "stopped_reason": getattr(hist, "stopped_reason", None)}
-    if plot:
+    if plot and not interrupted:
         plot_training(model, X, y, hist, plot, f"{dataset}: MLP {'-'.join(map(str, sizes)) or 'linear'}")
-    if save_to:
-        save_model(model, save_to)
     if as_json:
         emit_json(summary)
-        return
+    else:
+        print_training(X, y, sizes, dataset, loss, optimizer, lr, summary)
+    if interrupted:
+        raise click.exceptions.Exit(INTERRUPTED)
+
+
+def print_training(X: Any, y: Any, sizes: list[int], dataset: str, loss: str, optimizer: str, lr: float,
+                   summary: dict) -> None:
     click.echo(f"trained an MLP {[X.shape[1], *sizes, model_outputs(y)]} on {dataset} ({len(X)} examples, "
                f"loss {loss}, {optimizer} lr {lr})")
     click.echo(f"epochs {summary['epochs']}, final loss {num(summary['loss'])}"
@@ -553,12 +601,12 @@ def save_model(model: Any, filename: str) -> None:
     nn = need("steepest", "nn", "steepest train --save")
     saver = getattr(nn, "save", None)
     if saver is not None:
-        saver(model, filename)
+        written = saver(model, filename)
     elif hasattr(model, "save"):
-        model.save(filename)
+        written = model.save(filename)
     else:
         raise Failure("--save: this installation of steepest cannot save models yet")
-    click.echo(f"wrote {filename}", err=True)
+    click.echo(f"wrote {written or filename}", err=True)  # the real name: "m" is written as m.npz
 
 
 @cli.command(context_settings=_HELP, short_help="Every worked example: figures and an HTML page.")

@@ -27,6 +27,7 @@ import ast
 import inspect
 import math
 import re
+import threading
 import warnings
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
@@ -39,8 +40,9 @@ from steepest.tensor import Tensor
 __all__ = ["parse", "Expression", "ExprError", "FUNCTIONS", "CONSTANTS", "MAX_LENGTH", "MAX_DEPTH"]
 
 MAX_LENGTH = 2000  # characters
-MAX_DEPTH = 100  # nesting of the syntax tree (parentheses, calls, operators; a+b+c nests too)
+MAX_DEPTH = 100  # real nesting (parentheses, calls, powers, signs); a flat a + b - c + ... is one level
 MAX_NODES = 2000
+_WARNINGS_LOCK = threading.Lock()
 
 # name -> (op, number of arguments); None: two or more, folded left to right
 FUNCTIONS: dict[str, tuple[Callable[..., Any], int | None]] = {
@@ -53,6 +55,9 @@ CONSTANTS: dict[str, float] = {"pi": math.pi, "e": math.e}
 _BINARY: dict[type, Callable[[Any, Any], Any]] = {
     ast.Add: ew.add, ast.Sub: ew.sub, ast.Mult: ew.mul, ast.Div: ew.div, ast.Pow: ew.power,
 }
+# operators of one precedence that Python chains to the left: a + b - c is ((a + b) - c), a tree
+# as deep as the chain is long, though nothing in it is nested; such chains are walked as lists
+_CHAINS: dict[type, int] = {ast.Add: 1, ast.Sub: 1, ast.Mult: 2, ast.Div: 2}
 _SYMBOL: dict[type, str] = {
     ast.BitXor: "^", ast.BitAnd: "&", ast.BitOr: "|", ast.FloorDiv: "//", ast.Mod: "%",
     ast.MatMult: "@", ast.LShift: "<<", ast.RShift: ">>",
@@ -221,13 +226,20 @@ class _Compiler:
             hint = "; for a power write x**2" if kind is ast.BitXor else ""
             raise self.fail(node, f"operator {symbol} is not allowed{hint}; allowed: + - * / **",
                             self.op_column(node))
-        op, left, right = _BINARY[kind], self.build(node.left), self.build(node.right)
+        chain, family = [node], _chain_of(node)  # a + b - c + d: the left spine, outermost first
+        while family is not None and _chain_of(chain[-1].left) == family:
+            chain.append(chain[-1].left)  # walked as a list: no recursion for a long flat sum
+        first = self.build(chain[-1].left)
+        steps = [(_BINARY[type(link.op)], self.build(link.right)) for link in reversed(chain)]
 
         def apply(values: tuple) -> Any:
-            x, y = left(values), right(values)
-            if type(x) is float and type(y) is float:  # two constants: NumPy's 0/0 = nan, not Python's error
-                x = np.float64(x)
-            return op(x, y)
+            x = first(values)
+            for op, right in steps:  # left to right, as Python reads a - b - c
+                y = right(values)
+                if type(x) is float and type(y) is float:  # two constants: NumPy's 0/0 = nan, not an error
+                    x = np.float64(x)
+                x = op(x, y)
+            return x
 
         return apply
 
@@ -306,8 +318,17 @@ def _syntax_error(err: SyntaxError, text: str) -> ExprError:
     return ExprError(f"syntax error: {msg}", text, col)
 
 
+def _chain_of(node: ast.AST) -> int | None:
+    """Which left-chaining family (+ - or * /) a binary operation belongs to, if any."""
+    return _CHAINS.get(type(node.op)) if isinstance(node, ast.BinOp) else None
+
+
 def _check_shape(tree: ast.AST, text: str) -> list[str]:
-    """Depth and size caps, walked without recursion; returns the names in order of appearance."""
+    """Depth and size caps, walked without recursion; returns the names in order of appearance.
+
+    Depth counts real nesting: the left operand of a + (or -) that is itself a + or - continues
+    the same flat chain and stays at its depth (likewise * and /); every other child is one deeper.
+    """
     names: list[str] = []
     callees: set[int] = set()  # a called name is a function, not a variable
     stack = [(tree, 0)]
@@ -322,7 +343,10 @@ def _check_shape(tree: ast.AST, text: str) -> list[str]:
             callees.add(id(node.func))
         if isinstance(node, ast.Name) and node.id not in names and id(node) not in callees:
             names.append(node.id)
-        stack.extend((child, depth + 1) for child in reversed(list(ast.iter_child_nodes(node))))
+        family = _chain_of(node)
+        for child in reversed(list(ast.iter_child_nodes(node))):
+            flat = family is not None and child is node.left and _chain_of(child) == family
+            stack.append((child, depth if flat else depth + 1))
     return names
 
 
@@ -367,7 +391,9 @@ def parse(text: str, variables: Sequence[str] | Iterable[str] | str | None = Non
         return text if variables is None else parse(text.text, variables)
     text = _check_text(text)
     try:
-        with warnings.catch_warnings():  # "2(x)" parses with a SyntaxWarning; the compiler explains it
+        # "2(x)" parses with a SyntaxWarning (the compiler explains it). catch_warnings swaps the
+        # process's filters: the lock keeps two threads' parses from restoring each other's
+        with _WARNINGS_LOCK, warnings.catch_warnings():
             warnings.simplefilter("ignore", SyntaxWarning)
             tree = ast.parse(text, mode="eval")
     except SyntaxError as err:

@@ -11,22 +11,40 @@ from __future__ import annotations
 
 import numbers
 from collections.abc import Iterator
+from contextvars import ContextVar
 from typing import Any
 
 import numpy as np
 
-__all__ = ["Tensor", "tensor", "GradMode", "is_grad_enabled"]
+__all__ = ["Tensor", "tensor", "GradMode", "GRAD_ENABLED", "is_grad_enabled"]
 
 
-class GradMode:
-    """Whether operations record the graph. `steepest.no_grad()` switches it off."""
+GRAD_ENABLED: ContextVar[bool] = ContextVar("steepest_grad_enabled", default=True)
+"""Whether operations record the graph, for this thread only (and this asyncio task), as in PyTorch:
+`no_grad` in one thread leaves every other thread recording. A new thread starts with it on."""
 
-    enabled = True
+
+class _GradMode:
+    """`GradMode.enabled` reads and writes GRAD_ENABLED (the hot path, `ops.core.record`, calls
+    `GRAD_ENABLED.get` directly: a ContextVar read costs what a class attribute did)."""
+
+    __slots__ = ()
+
+    @property
+    def enabled(self) -> bool:
+        return GRAD_ENABLED.get()
+
+    @enabled.setter
+    def enabled(self, value: bool) -> None:
+        GRAD_ENABLED.set(bool(value))
+
+
+GradMode = _GradMode()
 
 
 def is_grad_enabled() -> bool:
-    """True when operations on tensors that require gradients record the graph."""
-    return GradMode.enabled
+    """True when operations on tensors that require gradients record the graph (in this thread)."""
+    return GRAD_ENABLED.get()
 
 
 def _as_array(data: Any, dtype: Any, who: str) -> np.ndarray:

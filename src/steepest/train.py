@@ -48,6 +48,8 @@ class History:
         times: seconds since the start of training, at the end of each epoch.
         stopped_reason: why training stopped, in words.
         best_epoch: the epoch (1-based) whose weights early stopping kept, else None.
+        interrupted: True when Ctrl-C (KeyboardInterrupt) stopped training; the lists then hold the
+            epochs that finished, one row each (the weights may be part-way into the next epoch).
     """
 
     _SERIES = ("loss", "val_loss", "accuracy", "val_accuracy", "lrs", "times")
@@ -61,6 +63,7 @@ class History:
         self.times: list[float] = []
         self.stopped_reason = "not started"
         self.best_epoch: int | None = None
+        self.interrupted = False
 
     @property
     def epochs(self) -> int:
@@ -73,7 +76,7 @@ class History:
         return self.times[-1] if self.times else 0.0
 
     def __getitem__(self, key: str) -> Any:
-        if key not in self._SERIES + ("epochs", "time", "stopped_reason", "best_epoch"):
+        if key not in self._SERIES + ("epochs", "time", "stopped_reason", "best_epoch", "interrupted"):
             raise KeyError(f"History has no {key!r}; it has {list(self._SERIES)}")
         return getattr(self, key)
 
@@ -84,7 +87,8 @@ class History:
     def to_dict(self) -> dict[str, Any]:
         """The series and the summary as plain Python values (JSON-ready)."""
         d: dict[str, Any] = {k: list(getattr(self, k)) for k in self._SERIES}
-        d.update(epochs=self.epochs, stopped_reason=self.stopped_reason, best_epoch=self.best_epoch)
+        d.update(epochs=self.epochs, stopped_reason=self.stopped_reason, best_epoch=self.best_epoch,
+                 interrupted=self.interrupted)
         return d
 
     def plot(self, **kwargs: Any) -> Any:
@@ -161,21 +165,35 @@ def _array(name: str, a: Any) -> np.ndarray:
     return a
 
 
+def _cast(name: str, a: np.ndarray, dtype: np.dtype) -> np.ndarray:
+    """a in the model's dtype; an entry too large for it (1e39 for float32) is an error, not an inf."""
+    if a.dtype == dtype:
+        return a
+    with np.errstate(over="ignore", invalid="ignore"):
+        b = a.astype(dtype)
+    bad = ~np.isfinite(b) if b.dtype.kind == "f" else None
+    if bad is not None and bad.any():  # finite before the cast (checked), so it overflowed
+        row, big = int(np.argwhere(bad)[0][0]), float(np.max(np.abs(a[bad])))
+        raise ValueError(f"fit: {name} has {int(bad.sum())} entries too large for the model's {dtype} (the "
+                         f"first in row {row}; up to {big:.3g}, where {dtype} holds at most "
+                         f"{float(np.finfo(dtype).max):.3g}); scale the data, or build the model with "
+                         "dtype='float64'")
+    return b
+
+
 def _prepare(model: Any, X: Any, y: Any, loss_fn: Callable, dtype: np.dtype,
-             what: str = "X and y") -> tuple[np.ndarray, np.ndarray]:
+             what: str = "X and y", names: tuple[str, str] = ("X", "y")) -> tuple[np.ndarray, np.ndarray]:
     """X in the model's dtype; y as labels for cross_entropy, else in the model's dtype and (N, 1)
-    when the model has one output and y is (N,)."""
-    X, y = _array("X", X), _array("y", y)
+    when the model has one output and y is (N,). `names` are what errors call X and y."""
+    X, y = _array(names[0], X), _array(names[1], y)
     if len(X) != len(y):
         raise ValueError(f"fit: {what} have different numbers of examples: {X.shape} and {y.shape}")
-    if X.dtype != dtype:
-        X = X.astype(dtype)
+    X = _cast(names[0], X, dtype)
     if loss_fn is cross_entropy and y.ndim == 1:
         if y.dtype.kind == "f" and np.all(y == np.round(y)):
             y = y.astype(np.int64)  # labels read as floats (from a CSV, say)
         return X, y
-    if y.dtype != dtype:
-        y = y.astype(dtype)
+    y = _cast(names[1], y, dtype)
     if y.ndim == 1 and len(X) and _output_shape(model, X[:1]) == (1, 1):
         y = y.reshape(-1, 1)
     return X, y
@@ -292,7 +310,8 @@ def fit(model: Any, X: Any, y: Any, loss: str | Callable = "mse", optimizer: Any
     if validation_data is not None:
         if validation_split:
             raise ValueError("fit: give validation_data or validation_split, not both")
-        X_val, y_val = _prepare(model, *validation_data, loss_fn, dtype, "validation_data's X and y")
+        X_val, y_val = _prepare(model, *validation_data, loss_fn, dtype, "validation_data's X and y",
+                                ("validation_data's X", "validation_data's y"))
     elif validation_split:
         X, y, X_val, y_val = _split(X, y, float(validation_split), rng)
     else:
@@ -379,13 +398,14 @@ class _Loop:
     def record(self, epoch: int, start: float) -> dict[str, Any]:
         h = self.history
         lr = float(self.opt.lr)
-        loss, acc = self.train_epoch()  # an interrupt in here leaves the history as it was
+        loss, acc = self.train_epoch()
+        val, val_acc = self.validate() if self.X_val is not None else (None, None)
+        # an interrupt before times is appended (last) leaves an unfinished epoch, which run() drops
         h.lrs.append(lr)
         h.loss.append(loss)
         if acc is not None:
             h.accuracy.append(acc)
-        if self.X_val is not None:
-            val, val_acc = self.validate()
+        if val is not None:
             h.val_loss.append(val)
             if val_acc is not None:
                 h.val_accuracy.append(val_acc)
@@ -435,6 +455,8 @@ class _Loop:
             with np.errstate(over="ignore", invalid="ignore"):  # a divergence is reported in words instead
                 reason = self.loop(epochs, bar)
         except KeyboardInterrupt:
+            self.keep_finished_epochs()
+            h.interrupted = True
             reason = f"interrupted by the user after {h.epochs} epochs"
         finally:
             if bar is not None:
@@ -445,6 +467,14 @@ class _Loop:
             reason += f"; weights restored to epoch {h.best_epoch}"
         h.stopped_reason = reason
         return h
+
+    def keep_finished_epochs(self) -> None:
+        """After an interrupt, every series holds one entry per finished epoch: an epoch's numbers
+        are appended times last, so an epoch is finished when its time is in."""
+        h = self.history
+        done = len(h.times)
+        for key in History._SERIES:
+            del getattr(h, key)[done:]
 
     def loop(self, epochs: int, bar: Any) -> str:
         """Run the epochs; return why they ended."""

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import numbers
 from collections.abc import Callable, Sequence
+from contextvars import ContextVar
 from typing import Any
 
 import numpy as np
@@ -29,14 +30,15 @@ from steepest.tensor import Tensor, _wrap
 
 __all__ = ["grad", "value_and_grad", "vjp", "jvp", "directional_derivative", "jacobian", "hessian", "hvp"]
 
-_depth = 0  # how many transforms are evaluating their function right now
+# how many transforms are evaluating their function right now, in this thread (and asyncio task):
+# two threads each calling st.grad must each get plain results, not each other's recorded sweeps
+_DEPTH: ContextVar[int] = ContextVar("steepest_transform_depth", default=0)
 
 
 class _Trace:
     """One evaluation of f with some arguments replaced by tensors that record the graph."""
 
     def __init__(self, who: str, f: Callable, args: Sequence[Any], argnums: tuple[int, ...]):
-        global _depth
         if not callable(f):
             raise TypeError(f"{who}: expected a function, got {type(f).__name__}")
         if not args:
@@ -48,16 +50,16 @@ class _Trace:
         self.kinds = [_kind(args[i]) for i in argnums]
         # record every sweep when an outer transform (or the caller) will differentiate the result again
         traced = any(isinstance(args[i], Tensor) and args[i].requires_grad for i in argnums)
-        self.nested = _depth > 0 or traced
+        self.nested = _DEPTH.get() > 0 or traced
         self.inputs = [_traced(args[i], self.nested, who, i) for i in argnums]
         for i, x in zip(argnums, self.inputs, strict=True):
             args[i] = x
-        _depth += 1
+        depth = _DEPTH.set(_DEPTH.get() + 1)
         try:
             with enable_grad():  # like torch.func: a transform differentiates even inside no_grad
                 self.out = f(*args)
         finally:
-            _depth -= 1
+            _DEPTH.reset(depth)
         self.who = who
 
     def output(self, has_aux: bool = False) -> Tensor:

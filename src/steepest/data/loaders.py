@@ -119,17 +119,29 @@ def load_csv(path: str | os.PathLike, target: str | int = -1, features: Sequence
         KeyError: when a named column is missing (the columns that exist are listed).
         ValueError: when a value is not a number (the row, column and value are named).
     """
-    with open(path, newline="") as f:
-        rows = [r for r in csv.reader(f, delimiter=delimiter) if r and any(c.strip() for c in r)]
+    try:
+        with open(path, newline="", encoding="utf-8-sig") as f:  # -sig: a byte-order mark is not a name
+            rows = [r for r in csv.reader(f, delimiter=delimiter) if r and any(c.strip() for c in r)]
+    except UnicodeDecodeError as err:
+        raise ValueError(f"load_csv: {os.fspath(path)!r} is not UTF-8 text (byte {err.object[err.start]:#x} "
+                         f"at offset {err.start}); save it as UTF-8") from None
     if not rows:
         raise ValueError(f"load_csv: {os.fspath(path)!r} holds no rows")
     if header is None:
         header = not all(_is_number(c) for c in rows[0])
     names = [c.strip() for c in rows[0]] if header else [str(i) for i in range(len(rows[0]))]
     body = rows[1:] if header else rows
+    if not body:
+        raise ValueError(f"load_csv: {os.fspath(path)!r} has a header row ({', '.join(names)}) but no data "
+                         "rows under it")
     t = _column(path, names, target, header)
     cols = [c for c in range(len(names)) if c != t] if features is None else \
         [_column(path, names, c, header) for c in features]
+    if not cols:
+        only = f"its only column, {names[t]!r}, is the target" if len(names) == 1 else \
+            "features=[] names none"
+        raise ValueError(f"load_csv: {os.fspath(path)!r} leaves no feature columns for X: {only}; "
+                         "X needs at least one column besides the target")
     table = np.empty((len(body), len(names)), dtype=dtype)
     for i, row in enumerate(body):
         if len(row) != len(names):

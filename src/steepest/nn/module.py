@@ -178,6 +178,8 @@ class Module:
     def save(self, path: str | os.PathLike) -> str:
         """Write the weights and the architecture to one .npz file (no pickle); returns the path.
 
+        The write is atomic: a temporary file beside the target, synced, then renamed over it.
+
         Example:
             >>> model = st.nn.MLP([2, 3, 1], seed=0)
             >>> path = model.save("model.npz")                # doctest: +SKIP
@@ -188,7 +190,11 @@ class Module:
         return save(self, path)
 
     def load(self, path: str | os.PathLike) -> Module:
-        """Read weights written by `save` into this model, in place; returns self."""
+        """Read weights written by `save` into this model, in place; returns self.
+
+        Nothing is written unless the whole file is read: a file that is not a model, is truncated
+        or corrupt, or whose names or shapes differ from this model's raises before (see nn.load_into).
+        """
         from steepest.nn.io import load_into
 
         load_into(self, path)

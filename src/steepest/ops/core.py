@@ -21,9 +21,11 @@ from typing import Any
 
 import numpy as np
 
-from steepest.tensor import GradMode, Tensor
+from steepest.tensor import GRAD_ENABLED, Tensor
 
 __all__ = ["Op", "OPS", "primitive", "record", "operand", "input_of", "broadcast_error"]
+
+_grad_enabled = GRAD_ENABLED.get  # per thread; one call, as cheap as reading a class attribute
 
 
 class Op:
@@ -69,7 +71,7 @@ def record(z: Any, op: Op, inputs: tuple, params: tuple = ()) -> Tensor:
     t.data = z
     t.grad = None
     t.name = None
-    if GradMode.enabled:
+    if _grad_enabled():
         for x in inputs:
             if isinstance(x, Tensor) and x.requires_grad:
                 t.requires_grad = True

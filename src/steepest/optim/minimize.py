@@ -15,7 +15,7 @@ import numpy as np
 
 from steepest.autodiff import gradients
 from steepest.optim.line_search import as_line_search
-from steepest.optim.result import Result
+from steepest.optim.result import KeptPath, Result
 from steepest.optim.rules import Transform, _number, descend, make_rule
 from steepest.optim.schedules import as_schedule
 from steepest.optim.stopping import (
@@ -40,7 +40,8 @@ def minimize(f: Callable[[Tensor], Any], x0: Any, method: str | Transform = "gd"
              line_search: Any = None, ftol: float | None = None, xtol: float | None = None,
              time_limit: float | None = None, callback: Callable[[Progress], Any] | None = None,
              stop: Condition | Iterable[Condition] | None = None,
-             schedule: Callable[[int], float] | None = None, **hyperparameters: Any) -> Result:
+             schedule: Callable[[int], float] | None = None, keep_path: Any = "auto",
+             **hyperparameters: Any) -> Result:
     """Minimise f from x0 by gradient descent or one of its variants.
 
     Args:
@@ -62,10 +63,17 @@ def minimize(f: Callable[[Tensor], Any], x0: Any, method: str | Transform = "gd"
             fun, grad, grad_norm, lr); returning True stops the run.
         stop: more halting conditions (`steepest.optim.stopping`), one or a list.
         schedule: a learning-rate schedule, the same as passing it as lr (it takes precedence).
+        keep_path: which iterates the Result keeps in path, values, grad_norms and lrs (x0 and the
+            last always): "auto" (the default) keeps every one up to 10,000 (and 64 MiB), then
+            thins them evenly, so a run of any length holds a bounded path; "all" keeps every
+            one; ("every", k) every k-th; ("last", n) the last n. `res.iters` numbers them.
         **hyperparameters: the method's own: momentum, beta1, beta2, eps, alpha, weight_decay, ...
 
     Returns:
-        A `Result` (x, fun, grad, n_iter, n_fev, n_gev, converged, reason, path, values, grad_norms, lrs).
+        A `Result` (x, fun, grad, n_iter, n_fev, n_gev, converged, reason, path, values, grad_norms, lrs,
+        iters, interrupted). Ctrl-C (KeyboardInterrupt) during the run does not lose it: as `fit`
+        returns its History, minimize returns the Result at the last finished iterate, with reason
+        "interrupted after k iterations ..." and interrupted=True (the interrupt is not re-raised).
 
     Raises:
         ValueError: an unknown method (the known ones listed), or a bad hyperparameter, named with its value.
@@ -81,52 +89,75 @@ def minimize(f: Callable[[Tensor], Any], x0: Any, method: str | Transform = "gd"
     search = as_line_search(line_search)
     conditions = _conditions(tol, ftol, xtol, max_iter, time_limit, callback, stop)
     xt, scalar = _start(x0)
+    kept = KeptPath(keep_path, xt.data)
     x = xt.data
     state = rule.init(x)
     fun, g = _value_and_grad(f, xt)
-    n_fev = n_gev = 1
+    counts = [1, 1]  # evaluations of f and of its gradient
     x_seen = x.view()
     x_seen.flags.writeable = False
     p = Progress(x_seen, fun, g, _norm(g))
-    path, values, norms, lrs = [x.copy()], [fun], [p.grad_norm], []
+    last = ((0, x.copy(), fun, p.grad_norm, math.nan), g)  # the last finished iterate: (row, gradient)
+    kept.add(last[0])
     for c in conditions:
         c.start(p)
-    stopped = _first(conditions, p)
     trial = Tensor(x, requires_grad=True) if search is not None else None
-    while stopped is None:
-        k = p.n_iter
-        lr_k = schedule(k)
-        if not lr_k >= 0 or not math.isfinite(lr_k):  # 0 is allowed: cosine ends there
-            raise ValueError(f"minimize: the learning-rate schedule {schedule!r} gave lr={lr_k!r} at step "
-                             f"{k}; a learning rate must be a finite number >= 0")
-        if search is None:
-            rule.step(g, state, x, k + 1, lr_k)
-            fun, g = _value_and_grad(f, xt)
-            n_fev += 1
-            n_gev += 1
-        else:
-            d = rule.update(g, state, x, k + 1)
-            lr_k, fun, g, trials, failure = _line_step(f, search, xt, trial, fun, g, d, lr_k)
-            n_fev += trials
-            n_gev += failure is None
-            if failure is not None:
-                stopped = (f"{failure} after {_plural(k)}, gradient norm {p.grad_norm:.1e}: x is a minimum "
-                           "to the precision of f, or f is not smooth there", False)
-                break
-        p.prev_fun, p.prev_x = p.fun, path[-1]
-        p.n_iter, p.fun, p.grad, p.lr = k + 1, fun, g, lr_k
-        p.grad_norm = gn = _norm(g)
-        path.append(x.copy())
-        values.append(fun)
-        norms.append(gn)
-        lrs.append(lr_k)
+    interrupted = False
+    try:
         stopped = _first(conditions, p)
+        while stopped is None:
+            k = p.n_iter
+            lr_k, fun, g, failure = _update(f, rule, schedule, search, xt, trial, state, p, counts)
+            if failure is not None:
+                stopped = failure, False
+                break
+            gn = _norm(g)
+            row = (k + 1, x.copy(), fun, gn, lr_k)
+            p.prev_fun, p.prev_x = p.fun, last[0][1]
+            p.n_iter, p.fun, p.grad, p.lr, p.grad_norm = k + 1, fun, g, lr_k, gn
+            last = row, g  # one assignment: an interrupt finds the old pair or the new, never half
+            kept.add(row)
+            stopped = _first(conditions, p)
+    except KeyboardInterrupt:
+        n, _, value, norm, _ = last[0]
+        stopped = (f"interrupted after {_plural(n)} (KeyboardInterrupt): gradient norm {norm:.1e}, "
+                   f"f = {value:.6g}", False)
+        interrupted = True
+    return _result(stopped, last, kept, scalar, counts, rule.name, interrupted)
+
+
+def _update(f, rule, schedule, search, xt, trial, state, p, counts):
+    """One update from p's point: (lr used, f, gradient, None) or, when the line search fails,
+    (lr, f, gradient, the reason to stop)."""
+    k = p.n_iter
+    lr_k = schedule(k)
+    if not lr_k >= 0 or not math.isfinite(lr_k):  # 0 is allowed: cosine ends there
+        raise ValueError(f"minimize: the learning-rate schedule {schedule!r} gave lr={lr_k!r} at step "
+                         f"{k}; a learning rate must be a finite number >= 0")
+    if search is None:
+        rule.step(p.grad, state, xt.data, k + 1, lr_k)
+        fun, g = _value_and_grad(f, xt)
+        counts[0] += 1
+        counts[1] += 1
+        return lr_k, fun, g, None
+    d = rule.update(p.grad, state, xt.data, k + 1)
+    lr_k, fun, g, trials, failure = _line_step(f, search, xt, trial, p.fun, p.grad, d, lr_k)
+    counts[0] += trials
+    counts[1] += failure is None
+    if failure is not None:
+        failure = (f"{failure} after {_plural(k)}, gradient norm {p.grad_norm:.1e}: x is a minimum "
+                   "to the precision of f, or f is not smooth there")
+    return lr_k, fun, g, failure
+
+
+def _result(stopped, last, kept, scalar, counts, method, interrupted) -> Result:
     reason, converged = stopped
-    g_out = float(p.grad) if scalar else np.array(p.grad)
-    return Result(x=float(x) if scalar else x, fun=p.fun, grad=g_out, n_iter=p.n_iter, n_fev=n_fev,
-                  n_gev=n_gev, converged=converged, reason=reason, path=np.stack(path),
-                  values=np.array(values), grad_norms=np.array(norms), lrs=np.array(lrs, dtype=float),
-                  method=rule.name)
+    (n_iter, x, fun, _, _), g = last
+    iters, path, values, norms, lrs = kept.arrays(last[0])
+    return Result(x=float(x) if scalar else x, fun=fun, grad=float(g) if scalar else np.array(g),
+                  n_iter=n_iter, n_fev=counts[0], n_gev=counts[1], converged=converged, reason=reason,
+                  path=path, values=values, grad_norms=norms, lrs=lrs, method=method, iters=iters,
+                  interrupted=interrupted)
 
 
 def _first(conditions: list[Condition], p: Progress) -> tuple[str, bool] | None:

@@ -15,6 +15,7 @@ thread, starting the work costs more than it saves, and small models stay on one
 from __future__ import annotations
 
 import os
+import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, wait
@@ -34,6 +35,7 @@ def _default_threads() -> int:
 
 _threads = _default_threads()
 _pool: ThreadPoolExecutor | None = None
+_lock = threading.Lock()  # guards _pool and _threads; _lead is only a hint, and races on it are harmless
 
 # A pool thread starts its piece late (waking a thread takes tens of microseconds), so the caller's
 # piece is made longer by this fraction, learned as the runs go. A caller that finishes first must
@@ -44,9 +46,11 @@ _LEAD_UP, _LEAD_DOWN, _LEAD_MAX = 0.01, 0.001, 0.25
 
 
 def _forget_pool() -> None:
-    """Threads do not survive fork(): a child process starts a pool of its own when it needs one."""
-    global _pool
+    """Threads do not survive fork(): a child process starts a pool of its own when it needs one
+    (and a lock of its own: the parent's may have been held by a thread that is gone)."""
+    global _pool, _lock
     _pool = None
+    _lock = threading.Lock()
 
 
 if hasattr(os, "register_at_fork"):
@@ -61,10 +65,13 @@ def set_num_threads(n: int | None) -> None:
         n = _default_threads()
     if isinstance(n, bool) or not isinstance(n, int) or n < 1:
         raise ValueError(f"set_num_threads: n must be a whole number >= 1 or None, got {n!r}")
-    if n != _threads and _pool is not None:
-        _pool.shutdown(wait=True)
-        _pool = None
-    _threads = n
+    with _lock:  # a step in another thread submits under the lock, so never to a pool shut down here
+        old = _pool if n != _threads else None
+        if old is not None:
+            _pool = None
+        _threads = n
+    if old is not None:
+        old.shutdown(wait=True)  # the pieces already handed to it finish first
 
 
 def get_num_threads() -> int:
@@ -92,9 +99,10 @@ def run(fn: Callable[[slice], object], pieces: list[slice]) -> None:
         for piece in pieces:
             fn(piece)
         return
-    if _pool is None:
-        _pool = ThreadPoolExecutor(max_workers=max(1, _threads - 1), thread_name_prefix="steepest-optim")
-    futures = [_pool.submit(_timed, fn, piece) for piece in pieces[1:]]
+    with _lock:  # threads stepping at once share one pool; set_num_threads swaps it under the lock
+        if _pool is None:
+            _pool = ThreadPoolExecutor(max_workers=max(1, _threads - 1), thread_name_prefix="steepest-optim")
+        futures = [_pool.submit(_timed, fn, piece) for piece in pieces[1:]]
     try:
         fn(pieces[0])  # the caller works too: waking one thread fewer saves tens of microseconds
         mine = time.perf_counter()
