@@ -120,19 +120,41 @@ def broadcast_to(x: Any, shape: Any) -> Tensor:
 
 
 # --- indexing ---------------------------------------------------------------------------------
-def _normalize_index(index: Any) -> Any:
-    """Tensors and lists inside an index become ndarrays; the rest is NumPy's indexing."""
-    parts = index if isinstance(index, tuple) else (index,)
+def _normalize_index(index: Any) -> tuple:
+    """The index as a tuple in which every integer or boolean array is an ndarray.
+
+    As NumPy reads it: a tuple is the index itself, but a list or a tuple *inside* it (and a
+    list given alone) is an array of indices, so x[(0, 0), :] takes row 0 twice. An empty list
+    is an empty integer array. Tensors become their data. Anything else is NumPy's to check.
+    """
+    parts = index if index.__class__ is tuple else (index,)
     out = []
     for p in parts:
+        if p.__class__ is int or p.__class__ is slice or p is None or p is Ellipsis:
+            out.append(p)
+            continue
         if isinstance(p, Tensor):
             p = p.data
-        elif isinstance(p, list):
-            p = np.asarray(p)
+        elif isinstance(p, (list, tuple)):
+            p = _index_array(p)
         if isinstance(p, np.ndarray) and p.dtype.kind not in "biu":
             raise IndexError(f"getitem: index arrays must be integers or booleans, got dtype {p.dtype}")
         out.append(p)
     return tuple(out)
+
+
+def _index_array(p: list | tuple) -> np.ndarray:
+    """A list or tuple of indices as an ndarray (tensors in it read as their values)."""
+    try:
+        a = np.asarray(p)
+        if a.dtype == object:
+            a = np.asarray([e.data if isinstance(e, Tensor) else e for e in p])
+    except ValueError:
+        raise IndexError(f"getitem: the index list {p!r} is ragged; every row must have the same "
+                         "length") from None
+    if a.size == 0 and a.dtype.kind == "f":
+        a = a.astype(np.intp)  # [] holds no floats: it is the empty integer index, as in NumPy
+    return a
 
 
 def _repeats(index: tuple, shape: tuple[int, ...]) -> bool:
