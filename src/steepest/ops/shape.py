@@ -90,6 +90,7 @@ def transpose(x: Any, axes: Sequence[int] | None = None) -> Tensor:
     if axes is None:
         axes = _ALL[ndim][::-1]
     else:
+        axes = (axes,) if isinstance(axes, (int, np.integer)) else axes
         axes = tuple(normalize_axis("transpose", a, shape) for a in axes)
         if sorted(axes) != list(range(ndim)):
             raise ValueError(f"transpose: axes {axes} are not a permutation of the {ndim} axes of shape "
