@@ -112,6 +112,10 @@ CASES: dict[str, list[Case]] = {
         Case(lambda x: x[[1, 1, 0], 1:], lambda x: x[[1, 1, 0], 1:], (MATRIX,)),
         Case(lambda x: x[np.array([[0, 1], [1, 1]]), np.array([2, 2])],
              lambda x: x[torch.tensor([[0, 1], [1, 1]]), torch.tensor([2, 2])], (MATRIX,)),
+        Case(lambda x: x[(1, 1, 0), :], lambda x: x[torch.tensor([1, 1, 0]), :], (MATRIX,)),  # tuple inside
+        Case(lambda x: x[(0, 0), (2, -1)],  # (0, 2) twice: -1 is column 2
+             lambda x: x[torch.tensor([0, 0]), torch.tensor([2, -1])], (MATRIX,)),
+        Case(lambda x: x[:, []], lambda x: x[:, torch.tensor([], dtype=torch.long)], (MATRIX,)),
     ],
     "log": unary_cases(st.log, torch.log),
     "log_softmax": [

@@ -305,6 +305,8 @@ def tangents(outputs: Sequence[Tensor], inputs: Sequence[Tensor], input_tangents
 
     Each op's jvp rules turn its inputs' tangents into its output's tangent, in topological
     order from the inputs; this is one sweep, whatever the number of inputs and outputs.
+    Every tangent has the dtype of the value it belongs to (an input's tangent is cast to the
+    input's dtype), as every gradient of the reverse pass has its input's.
     """
     inputs, input_tangents = list(inputs), list(input_tangents)
     if len(inputs) != len(input_tangents):
@@ -316,6 +318,8 @@ def tangents(outputs: Sequence[Tensor], inputs: Sequence[Tensor], input_tangents
     for x, dx in zip(inputs, input_tangents, strict=True):
         if not isinstance(dx, (Tensor, np.ndarray)):
             dx = np.asarray(dx, dtype=x.dtype)  # numbers and lists: rules index and reshape tangents
+        elif dx.dtype != x.dtype:
+            dx = _cast(dx, x.dtype)  # a tangent has its input's dtype, as a cotangent its output's
         if dx.shape != x.shape:
             raise ValueError(f"tangents: a tangent of shape {dx.shape} for an input of shape {x.shape}")
         tangent[id(x)] = dx
@@ -339,6 +343,8 @@ def tangents(outputs: Sequence[Tensor], inputs: Sequence[Tensor], input_tangents
             if total is not None:
                 if total.shape != t.data.shape:
                     total = _broadcast_up(total, t.data.shape)
+                if total.dtype != t.data.dtype:  # float32 stays float32, as in reverse mode
+                    total = _cast(total, t.data.dtype)
                 tangent[id(t)] = total
     finally:
         GRAD_ENABLED.reset(mode)

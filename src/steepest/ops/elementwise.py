@@ -111,6 +111,8 @@ def _pow_dx(g, z, x, y):
 
 
 def _pow_dy(g, z, x, y):
+    if x.__class__ is float or x.__class__ is int:  # a number base: log x stays a weak Python float,
+        return g * z * (float(np.log(x)) if x != 0 else 0.0)  # so float32 stays float32
     xd = _data(x)
     safe_x = _where(xd == 0, 1, x)  # log(0) is never needed: z = 0 there unless y = 0
     return g * z * _log(safe_x)

@@ -1,7 +1,8 @@
 """Reductions and the softmax family: forward, vjp and jvp side by side.
 
-`axes` is always normalised to a tuple of non-negative axes, so every rule can rebuild the
-"kept" shape (the output with the reduced axes as length 1) and broadcast the gradient back.
+`axes` is always normalised to a tuple of non-negative axes (an axis out of range is an
+AxisError, see `ops.axes`), so every rule can rebuild the "kept" shape (the output with the
+reduced axes as length 1) and broadcast the gradient back.
 """
 
 from __future__ import annotations
@@ -10,26 +11,12 @@ from typing import Any
 
 import numpy as np
 
+from steepest.ops.axes import axis_error, normalize_axes, normalize_axis
 from steepest.ops.core import operand, primitive, unary
 from steepest.ops.elementwise import _exp, _where
 from steepest.tensor import Tensor, _data
 
-__all__ = ["sum_", "mean", "max_", "min_", "logsumexp", "softmax", "log_softmax", "normalize_axes"]
-
-
-def normalize_axes(name: str, axis: Any, ndim: int) -> tuple[int, ...]:
-    """`axis` (None, an int or a tuple) as a sorted tuple of non-negative axes, or a clear error."""
-    if axis is None:
-        return tuple(range(ndim))
-    axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
-    out = []
-    for a in axes:
-        if not -ndim <= a < ndim:
-            raise ValueError(f"{name}: axis {a} is out of range for a tensor with {ndim} dimensions")
-        out.append(int(a) % ndim)
-    if len(set(out)) != len(out):
-        raise ValueError(f"{name}: axis {axis} repeats an axis")
-    return tuple(sorted(out))
+__all__ = ["sum_", "mean", "max_", "min_", "logsumexp", "softmax", "log_softmax"]
 
 
 def _kept(shape: tuple[int, ...], axes: tuple[int, ...]) -> tuple[int, ...]:
@@ -56,14 +43,14 @@ SUM = primitive(
 def sum_(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
     """Sum over `axis` (None: all axes); exported as `steepest.sum`."""
     xd = operand(x)
-    axes = normalize_axes("sum", axis, np.ndim(xd))
+    axes = normalize_axes("sum", axis, xd.shape if xd.__class__ is np.ndarray else np.shape(xd))
     return unary(SUM, lambda v: np.sum(v, axis=axes, keepdims=keepdims), x, params=(axes, keepdims))
 
 
 def mean(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
     """Mean over `axis` (None: all axes): the sum divided by the number of entries summed."""
     shape = np.shape(operand(x))
-    axes = normalize_axes("mean", axis, len(shape))
+    axes = normalize_axes("mean", axis, shape)
     count = int(np.prod([shape[a] for a in axes])) if axes else 1
     if count == 0:
         raise ValueError(f"mean: cannot take the mean over an empty axis of shape {shape}")
@@ -93,7 +80,7 @@ MIN = primitive("min", vjps=(_extreme_vjp,), jvps=(_extreme_jvp,))
 
 def _extreme(op, fn, x, axis, keepdims):
     xd = operand(x)
-    axes = normalize_axes(op.name, axis, np.ndim(xd))
+    axes = normalize_axes(op.name, axis, np.shape(xd))
     if np.size(xd) == 0:
         raise ValueError(f"{op.name}: cannot reduce an empty tensor of shape {np.shape(xd)}")
     return unary(op, lambda v: fn(v, axis=axes, keepdims=keepdims), x, params=(axes, keepdims))
@@ -133,7 +120,7 @@ def _logsumexp(v, axes, keepdims):
 def logsumexp(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
     """log(sum(exp(x))) over `axis`, computed stably (the max is shifted out first)."""
     xd = operand(x)
-    axes = normalize_axes("logsumexp", axis, np.ndim(xd))
+    axes = normalize_axes("logsumexp", axis, np.shape(xd))
     return unary(LOGSUMEXP, lambda v: _logsumexp(v, axes, keepdims), x, params=(axes, keepdims))
 
 
@@ -142,12 +129,13 @@ _softmax_d = lambda g, z, x, axis: z * (g - (g * z).sum(axis=axis, keepdims=True
 SOFTMAX = primitive("softmax", vjps=(_softmax_d,), jvps=(_softmax_d,))
 
 
-def _single_axis(name, axis, ndim):
-    if not isinstance(axis, (int, np.integer)):
+def _single_axis(name, axis, shape):
+    """The one axis softmax normalises over; a 0-d tensor has none (a softmax over one number is 1)."""
+    if isinstance(axis, (tuple, list)):
         raise TypeError(f"{name}: axis must be one int, got {axis!r}")
-    if ndim == 0:
-        raise ValueError(f"{name}: needs a tensor with at least one dimension, got a scalar")
-    return normalize_axes(name, axis, ndim)[0]
+    if not shape:
+        raise axis_error(name, axis, shape)
+    return normalize_axis(name, axis, shape)
 
 
 def _softmax(v, axis):
@@ -157,7 +145,7 @@ def _softmax(v, axis):
 
 def softmax(x: Any, axis: int = -1) -> Tensor:
     """e^x / sum(e^x) along `axis`, stable for large inputs."""
-    axis = _single_axis("softmax", axis, np.ndim(operand(x)))
+    axis = _single_axis("softmax", axis, np.shape(operand(x)))
     return unary(SOFTMAX, lambda v: _softmax(v, axis), x, params=(axis,))
 
 
@@ -171,6 +159,6 @@ LOG_SOFTMAX = primitive(
 
 def log_softmax(x: Any, axis: int = -1) -> Tensor:
     """x - logsumexp(x) along `axis`: log-probabilities, stable for large inputs."""
-    axis = _single_axis("log_softmax", axis, np.ndim(operand(x)))
+    axis = _single_axis("log_softmax", axis, np.shape(operand(x)))
     return unary(LOG_SOFTMAX, lambda v: v - _logsumexp(v, (axis,), True),
                  x, params=(axis,))

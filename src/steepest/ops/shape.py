@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+from steepest.ops.axes import _ALL, normalize_axes, normalize_axis
 from steepest.ops.core import input_of, operand, primitive, record, unary
 from steepest.tensor import Tensor
 
@@ -52,25 +53,25 @@ def reshape(x: Any, shape: Any) -> Tensor:
 
 
 def squeeze(x: Any, axis: Any = None) -> Tensor:
-    """Drop axes of length 1 (all of them, or those named by `axis`)."""
+    """Drop axes of length 1 (all of them, or those named by `axis`: an int or a tuple)."""
     shape = np.shape(operand(x))
     if axis is None:
         axes = {i for i, n in enumerate(shape) if n == 1}
     else:
-        axes = {a % len(shape) for a in ((axis,) if isinstance(axis, int) else axis)}
-        bad = [a for a in axes if shape[a] != 1]
+        axes = set(normalize_axes("squeeze", axis, shape))
+        bad = [a for a in sorted(axes) if shape[a] != 1]
         if bad:
             raise ValueError(f"squeeze: axis {bad[0]} of shape {shape} has length {shape[bad[0]]}, not 1")
     return reshape(x, tuple(n for i, n in enumerate(shape) if i not in axes))
 
 
-def expand_dims(x: Any, axis: int) -> Tensor:
-    """Insert an axis of length 1 at position `axis`."""
-    shape = list(np.shape(operand(x)))
-    if not -len(shape) - 1 <= axis <= len(shape):
-        raise ValueError(f"expand_dims: axis {axis} is out of range for shape {tuple(shape)}")
-    shape.insert(axis % (len(shape) + 1), 1)
-    return reshape(x, tuple(shape))
+def expand_dims(x: Any, axis: Any) -> Tensor:
+    """Insert axes of length 1 at the positions `axis` (an int or a tuple) of the result."""
+    shape = np.shape(operand(x))
+    count = len(axis) if isinstance(axis, (tuple, list)) else 1
+    new = normalize_axes("expand_dims", axis, shape, len(shape) + count)
+    rest = iter(shape)
+    return reshape(x, tuple(1 if i in new else next(rest) for i in range(len(shape) + count)))
 
 
 # z = transpose(x, axes);  the gradient is transposed by the inverse permutation
@@ -84,19 +85,25 @@ TRANSPOSE = primitive(
 def transpose(x: Any, axes: Sequence[int] | None = None) -> Tensor:
     """Permute the axes (reverse them when `axes` is None)."""
     xd = operand(x)
-    ndim = np.ndim(xd)
-    axes = tuple(range(ndim))[::-1] if axes is None else tuple(int(a) % max(ndim, 1) for a in axes)
-    if sorted(axes) != list(range(ndim)):
-        raise ValueError(f"transpose: axes {axes} are not a permutation of the {ndim} axes of shape "
-                         f"{np.shape(xd)}")
+    shape = np.shape(xd)
+    ndim = len(shape)
+    if axes is None:
+        axes = _ALL[ndim][::-1]
+    else:
+        axes = (axes,) if isinstance(axes, (int, np.integer)) else axes
+        axes = tuple(normalize_axis("transpose", a, shape) for a in axes)
+        if sorted(axes) != list(range(ndim)):
+            raise ValueError(f"transpose: axes {axes} are not a permutation of the {ndim} axes of shape "
+                             f"{shape}")
     return unary(TRANSPOSE, lambda v: np.transpose(v, axes), x, params=(axes,))
 
 
 def swapaxes(x: Any, axis1: int, axis2: int) -> Tensor:
     """Exchange two axes."""
-    ndim = np.ndim(operand(x))
-    axes = list(range(ndim))
-    axes[axis1], axes[axis2] = axes[axis2], axes[axis1]
+    shape = np.shape(operand(x))
+    axes = list(range(len(shape)))
+    i, j = normalize_axis("swapaxes", axis1, shape), normalize_axis("swapaxes", axis2, shape)
+    axes[i], axes[j] = axes[j], axes[i]
     return transpose(x, axes)
 
 
@@ -120,19 +127,41 @@ def broadcast_to(x: Any, shape: Any) -> Tensor:
 
 
 # --- indexing ---------------------------------------------------------------------------------
-def _normalize_index(index: Any) -> Any:
-    """Tensors and lists inside an index become ndarrays; the rest is NumPy's indexing."""
-    parts = index if isinstance(index, tuple) else (index,)
+def _normalize_index(index: Any) -> tuple:
+    """The index as a tuple in which every integer or boolean array is an ndarray.
+
+    As NumPy reads it: a tuple is the index itself, but a list or a tuple *inside* it (and a
+    list given alone) is an array of indices, so x[(0, 0), :] takes row 0 twice. An empty list
+    is an empty integer array. Tensors become their data. Anything else is NumPy's to check.
+    """
+    parts = index if index.__class__ is tuple else (index,)
     out = []
     for p in parts:
+        if p.__class__ is int or p.__class__ is slice or p is None or p is Ellipsis:
+            out.append(p)
+            continue
         if isinstance(p, Tensor):
             p = p.data
-        elif isinstance(p, list):
-            p = np.asarray(p)
+        elif isinstance(p, (list, tuple)):
+            p = _index_array(p)
         if isinstance(p, np.ndarray) and p.dtype.kind not in "biu":
             raise IndexError(f"getitem: index arrays must be integers or booleans, got dtype {p.dtype}")
         out.append(p)
     return tuple(out)
+
+
+def _index_array(p: list | tuple) -> np.ndarray:
+    """A list or tuple of indices as an ndarray (tensors in it read as their values)."""
+    try:
+        a = np.asarray(p)
+        if a.dtype == object:
+            a = np.asarray([e.data if isinstance(e, Tensor) else e for e in p])
+    except ValueError:
+        raise IndexError(f"getitem: the index list {p!r} is ragged; every row must have the same "
+                         "length") from None
+    if a.size == 0 and a.dtype.kind == "f":
+        a = a.astype(np.intp)  # [] holds no floats: it is the empty integer index, as in NumPy
+    return a
 
 
 def _repeats(index: tuple, shape: tuple[int, ...]) -> bool:
@@ -228,18 +257,29 @@ def _join_inputs(name: str, tensors: Any) -> tuple[list, list]:
     return values, [input_of(t, v) for t, v in zip(tensors, values, strict=True)]
 
 
-def concatenate(tensors: Sequence[Any], axis: int = 0) -> Tensor:
-    """Join tensors along an existing axis."""
+def concatenate(tensors: Sequence[Any], axis: int | None = 0) -> Tensor:
+    """Join tensors along an existing axis (axis=None: flatten each one first, as NumPy does)."""
     values, inputs = _join_inputs("concatenate", tensors)
+    if axis is None:
+        return concatenate([reshape(t, (-1,)) for t in tensors], 0)
+    shapes = [np.shape(v) for v in values]
+    if not all(shapes):
+        raise ValueError(f"concatenate: shapes {_listed(shapes)}: a 0-d tensor has no axis to join along; "
+                         "use stack (which makes a new axis) or reshape it to (1,)")
+    if any(len(s) != len(shapes[0]) for s in shapes):
+        raise ValueError(f"concatenate: shapes {_listed(shapes)} have different numbers of dimensions")
+    axis = normalize_axis("concatenate", axis, shapes, len(shapes[0]))
     try:
         z = np.concatenate(values, axis=axis)
-    except (ValueError, np.exceptions.AxisError):
-        shapes = ", ".join(str(np.shape(v)) for v in values)
-        raise ValueError(f"concatenate: shapes {shapes} do not fit together along axis {axis}; "
+    except ValueError:
+        raise ValueError(f"concatenate: shapes {_listed(shapes)} do not fit together along axis {axis}; "
                          "all other axes must be equal") from None
-    axis = axis % z.ndim
-    bounds = tuple(np.cumsum([0] + [np.shape(v)[axis] for v in values]).tolist())
+    bounds = tuple(np.cumsum([0] + [s[axis] for s in shapes]).tolist())
     return record(z, CONCATENATE, tuple(inputs), (axis, bounds))
+
+
+def _listed(shapes: list) -> str:
+    return ", ".join(str(s) for s in shapes)
 
 
 # z = stack of x_i along a new axis;  the gradient of x_i is g[..., i, ...]
@@ -254,9 +294,8 @@ STACK = primitive(
 def stack(tensors: Sequence[Any], axis: int = 0) -> Tensor:
     """Join tensors of equal shape along a new axis."""
     values, inputs = _join_inputs("stack", tensors)
-    try:
-        z = np.stack(values, axis=axis)
-    except (ValueError, np.exceptions.AxisError):
-        shapes = ", ".join(str(np.shape(v)) for v in values)
-        raise ValueError(f"stack: shapes {shapes} must all be equal (axis {axis})") from None
-    return record(z, STACK, tuple(inputs), (axis % z.ndim,))
+    shapes = [np.shape(v) for v in values]
+    if any(s != shapes[0] for s in shapes):
+        raise ValueError(f"stack: shapes {_listed(shapes)} must all be equal (axis {axis})")
+    axis = normalize_axis("stack", axis, shapes, len(shapes[0]) + 1)
+    return record(np.stack(values, axis=axis), STACK, tuple(inputs), (axis,))
