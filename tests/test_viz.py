@@ -214,3 +214,13 @@ def test_split_paths():
     assert len(split_paths([[1.0, 2.0], [3.0, 4.0, 5.0]], 1)) == 2
     assert split_paths([[0.0, 1.0], [1.0, 1.0], [2.0, 2.0]], 2)[0].shape == (3, 2)
     assert len(split_paths([np.zeros((3, 2)), np.zeros((5, 2))], 2)) == 2
+
+
+def test_race_of_a_thinned_path_plots_against_iteration_numbers():
+    bowl2 = lambda v: v[0] ** 2 + 10 * v[1] ** 2
+    res = st.minimize(bowl2, [-2.0, 1.0], lr=0.01, tol=0.0, max_iter=300, keep_path=("every", 50))
+    assert len(res.path) < res.n_iter  # thinned: one row per 50 iterations (and the last)
+    fig = sv.plot_race(bowl2, {"gd": res}, grid=30)
+    t = fig.axes[1].lines[0].get_xdata()
+    assert list(t) == list(res.iters) and t[-1] == res.n_iter
+    assert fig.axes[1].get_legend().get_texts()[0].get_text() == f"gd ({res.n_iter} steps)"

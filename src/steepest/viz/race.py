@@ -34,6 +34,15 @@ def _values(f: Callable, result: Any, path: np.ndarray) -> np.ndarray:
     return out
 
 
+def _iterations(result: Any, n: int) -> np.ndarray:
+    """The iteration number of each row of a path: a Result's `iters` (a long run keeps a thinned
+    path), else 0, 1, ..., n - 1."""
+    iters = getattr(result, "iters", None)
+    if iters is not None and len(iters) == n:
+        return np.asarray(iters)
+    return np.arange(n)
+
+
 def plot_race(f: Callable, results: Mapping[str, Any], *, xlim: tuple[float, float] | None = None,
               ylim: tuple[float, float] | None = None, gradient_arrows: bool = False, levels: int = 30,
               grid: int = 200, title: str | None = None, save: str | os.PathLike | None = None) -> Any:
@@ -62,7 +71,8 @@ def plot_race(f: Callable, results: Mapping[str, Any], *, xlim: tuple[float, flo
     for i, (lab, v) in enumerate(zip(labels, vals, strict=True)):
         c = colors[(i + 3) % 10] if len(paths) > 1 else (1.0, 0.25, 0.2, 1.0)
         y = v if shift > 0 else v - shift + 1e-12  # on a log scale: f - min f seen, so it stays positive
-        ax2.plot(np.arange(len(v)), y, "-", color=c, lw=1.8, label=f"{lab} ({len(v) - 1} steps)")
+        t = _iterations(results[lab], len(v))
+        ax2.plot(t, y, "-", color=c, lw=1.8, label=f"{lab} ({int(t[-1])} steps)")
     if log:
         ax2.set_yscale("log")
     ax2.set_xlabel("iteration t")
