@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from steepest.inplace import Writes, check_node
 from steepest.tensor import GradMode, Tensor, _data, _wrap
 
 __all__ = ["backward", "gradients", "tangents", "no_grad", "enable_grad", "sum_to_shape"]
@@ -156,6 +157,7 @@ def _walk(roots: Sequence[Tensor], seeds: Sequence[Any], create_graph: bool,
     handed_out: set[int] = set()
     previous_mode = GradMode.enabled
     GradMode.enabled = create_graph
+    epoch = Writes.epoch
     try:
         for t in order:
             g = grads.pop(id(t), None)
@@ -168,6 +170,8 @@ def _walk(roots: Sequence[Tensor], seeds: Sequence[Any], create_graph: bool,
                 if targets is None:
                     _accumulate(t, g, create_graph, handed_out)
                 continue
+            if t._stamp != epoch:  # recorded before some in-place write: was a value it reads overwritten?
+                check_node(t)
             inputs, params = t._inputs, t._params
             if create_graph:
                 z, args = t, inputs
@@ -314,6 +318,8 @@ def tangents(outputs: Sequence[Tensor], inputs: Sequence[Tensor], input_tangents
         for t in reversed(order):
             if id(t) in stop or t._op is None:
                 continue
+            if t._stamp != Writes.epoch:
+                check_node(t, "tangents")
             op, inputs_t, params = t._op, t._inputs, t._params
             z, args = (t, inputs_t) if create_graph else (t.data, [_data(x) for x in inputs_t])
             total = None

@@ -25,18 +25,14 @@ import numpy as np
 
 from steepest.autodiff import enable_grad, gradients, tangents
 from steepest.ops.shape import reshape
-from steepest.tensor import Tensor, _wrap
+from steepest.tensor import Tensor, Tracing, _wrap
 
 __all__ = ["grad", "value_and_grad", "vjp", "jvp", "directional_derivative", "jacobian", "hessian", "hvp"]
-
-_depth = 0  # how many transforms are evaluating their function right now
-
 
 class _Trace:
     """One evaluation of f with some arguments replaced by tensors that record the graph."""
 
     def __init__(self, who: str, f: Callable, args: Sequence[Any], argnums: tuple[int, ...]):
-        global _depth
         if not callable(f):
             raise TypeError(f"{who}: expected a function, got {type(f).__name__}")
         if not args:
@@ -48,17 +44,12 @@ class _Trace:
         self.kinds = [_kind(args[i]) for i in argnums]
         # record every sweep when an outer transform (or the caller) will differentiate the result again
         traced = any(isinstance(args[i], Tensor) and args[i].requires_grad for i in argnums)
-        self.nested = _depth > 0 or traced
+        self.nested = Tracing.depth > 0 or traced
         self.inputs = [_traced(args[i], self.nested, who, i) for i in argnums]
         for i, x in zip(argnums, self.inputs, strict=True):
             args[i] = x
-        _depth += 1
-        try:
-            with enable_grad():  # like torch.func: a transform differentiates even inside no_grad
-                self.out = f(*args)
-        finally:
-            _depth -= 1
         self.who = who
+        self.out = _call_traced(who, f, args)
 
     def output(self, has_aux: bool = False) -> Tensor:
         """f's result as a Tensor (a constant if f ignored its arguments); stores aux."""
@@ -88,6 +79,20 @@ class _Trace:
     def give(self, value: Any, k: int = 0) -> Any:
         """`value` (an ndarray or Tensor) in the kind of the k-th differentiated argument."""
         return _give(value, self.kinds[k], self.nested)
+
+
+def _call_traced(who: str, f: Callable, args: Sequence[Any]) -> Any:
+    """f(*args) with graph recording on (like torch.func, even inside no_grad) and the tracer
+    check on: a tensor that requires grad refuses to become a plain number or array in f."""
+    outer = Tracing.who
+    Tracing.depth += 1
+    Tracing.who = who
+    try:
+        with enable_grad():
+            return f(*args)
+    finally:
+        Tracing.depth -= 1
+        Tracing.who = outer
 
 
 def _kind(x: Any) -> str:
@@ -161,10 +166,14 @@ def value_and_grad(f: Callable, argnums: int | Sequence[int] = 0, has_aux: bool 
         >>> st.value_and_grad(lambda x: x ** 2 + 5 * st.sin(x))(0.0)
         (0.0, 5.0)
     """
+    return _value_and_grad(f, argnums, has_aux, "value_and_grad")
+
+
+def _value_and_grad(f: Callable, argnums: int | Sequence[int], has_aux: bool, who: str) -> Callable:
     nums, many = _argnums(argnums)
 
     def value_and_grad_f(*args: Any) -> tuple[Any, Any]:
-        trace = _Trace("value_and_grad", f, args, nums)
+        trace = _Trace(who, f, args, nums)
         out = trace.scalar_output(has_aux)
         gs = gradients(out, trace.inputs, create_graph=trace.nested) if out.requires_grad else [
             np.zeros(x.shape, x.dtype) for x in trace.inputs]
@@ -197,7 +206,7 @@ def grad(f: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False) -
         >>> st.grad(st.grad(lambda x: x ** 3))(2.0)          # 6x
         12.0
     """
-    value_and_grad_f = value_and_grad(f, argnums, has_aux)
+    value_and_grad_f = _value_and_grad(f, argnums, has_aux, "grad")
 
     def grad_f(*args: Any) -> Any:
         value, g = value_and_grad_f(*args)

@@ -23,6 +23,7 @@ from typing import Any
 
 import numpy as np
 
+from steepest.inplace import mark_written
 from steepest.optim import parallel
 from steepest.optim.rules import check_lr, make_rule, slice_state, state_buffers
 from steepest.tensor import Tensor
@@ -151,6 +152,7 @@ class Optimizer:
                 parallel.run(lambda sl, grp=grp, g=g: grp.update(rule, g, sl, t, lr), pieces)
             else:
                 rule.step(g, grp.state, grp.x, t, lr, grp.scratch)
+            mark_written(grp.x)  # a graph recorded before the step must not use the new values
 
     def _step_each(self, grads: list[Any], lr: float) -> None:
         """Parameter by parameter, skipping those without a gradient (each keeps its own step count)."""
@@ -164,6 +166,7 @@ class Optimizer:
                 self._steps[i] += 1
                 g = np.asarray(grads[i].data, dtype=view.dtype).reshape(-1)
                 self.rule.step(g, slice_state(grp.state, sl), grp.x[sl], self._steps[i], lr, grp.scratch[sl])
+                mark_written(view)
         same = all(s == self._steps[0] for s in self._steps)
         self._common_step = self._steps[0] if same else None
 
