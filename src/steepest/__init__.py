@@ -7,7 +7,7 @@
     tensor([2., 4.])
 """
 
-from steepest.tensor import Tensor, is_grad_enabled, tensor  # isort: skip  (ops need Tensor first)
+from steepest.tensor import ConcretizationError, Tensor, is_grad_enabled, tensor  # isort: skip  (ops need Tensor first)
 from steepest import data, nn, optim
 from steepest.autodiff import backward, enable_grad, gradients, no_grad, tangents
 from steepest.check import GradientCheckError, check_grad
@@ -73,5 +73,5 @@ __all__ = [
     "nn", "data", "fit", "History", "EarlyStopping",
     "parse", "ExprError",
     "grad", "value_and_grad", "vjp", "jvp", "directional_derivative", "jacobian", "hessian", "hvp",
-    "check_grad", "GradientCheckError",
+    "check_grad", "GradientCheckError", "ConcretizationError",
 ]

@@ -15,7 +15,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-__all__ = ["Tensor", "tensor", "GradMode", "is_grad_enabled", "Tracing", "MinMax"]
+__all__ = ["Tensor", "tensor", "GradMode", "is_grad_enabled", "Tracing", "MinMax", "ConcretizationError"]
 
 
 class GradMode:
@@ -45,8 +45,13 @@ class MinMax(NamedTuple):
     indices: Any
 
 
-def _leak_error(what: str) -> TypeError:
-    return TypeError(
+class ConcretizationError(TypeError):
+    """A tensor that requires grad was turned into a plain number or array inside a transform
+    (JAX's ConcretizationTypeError): its derivative would have been lost."""
+
+
+def _leak_error(what: str) -> ConcretizationError:
+    return ConcretizationError(
         f"{what} of a tensor that requires grad inside st.{Tracing.who}: the value would leave the graph "
         "and its derivative would silently be 0. Use steepest's functions on the tensor (st.sin(x), not "
         "math.sin(x); x ** 2, not float(x) ** 2; st.stack, not np.array), or x.detach() for a constant")

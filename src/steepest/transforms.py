@@ -25,7 +25,7 @@ import numpy as np
 
 from steepest.autodiff import enable_grad, gradients, tangents
 from steepest.ops.shape import reshape
-from steepest.tensor import Tensor, Tracing, _wrap
+from steepest.tensor import ConcretizationError, Tensor, Tracing, _wrap
 
 __all__ = ["grad", "value_and_grad", "vjp", "jvp", "directional_derivative", "jacobian", "hessian", "hvp"]
 
@@ -60,8 +60,10 @@ class _Trace:
                                 f"(value, aux), got {type(out).__name__}")
             out, self.aux = out
         if not isinstance(out, Tensor):
-            try:
-                out = _wrap(np.asarray(out, dtype=float))
+            try:  # a list of tensors that require grad is refused, as inside f (st.stack joins them)
+                out = _wrap(_call_traced(self.who, np.asarray, (out, float)))
+            except ConcretizationError:
+                raise
             except (TypeError, ValueError):
                 raise TypeError(f"{self.who}: the function must return a Tensor or a number, "
                                 f"got {type(out).__name__}") from None
