@@ -238,7 +238,8 @@ def test_bad_parameter_lists():
 
 
 def test_optimizers_registry_and_make_optimizer():
-    assert list(optim.OPTIMIZERS) == ["gd", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "adamw"]
+    assert list(optim.OPTIMIZERS) == ["gd", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "adamw",
+                                      "sgd"]
     p = st.tensor([1.0, 2.0], requires_grad=True)
     opt = optim.make_optimizer("Adam", [p], lr=0.01, beta1=0.5)
     assert isinstance(opt, optim.Adam) and opt.lr == 0.01 and opt.hyperparameters["beta1"] == 0.5

@@ -26,7 +26,7 @@ def test_a_number_made_from_a_traced_tensor_raises_instead_of_a_zero_gradient(f)
 
 
 def test_the_error_names_the_transform_and_math_functions_say_what_to_use():
-    with pytest.raises(TypeError, match=r"float\(\) of a tensor that requires grad inside st.hessian.*st.sin"):
+    with pytest.raises(TypeError, match=r"float\(\) of a tensor that requires grad inside st.hessian.*sin"):
         st.hessian(lambda a: math.exp(a))(1.0)
     with pytest.raises(TypeError, match="inside st.jvp"):
         st.jvp(lambda a: float(a), (1.0,), (1.0,))
