@@ -32,11 +32,10 @@ def _shape(who: str, shape: tuple) -> Any:
     """zeros(2, 3) and zeros((2, 3)) alike."""
     if len(shape) == 1 and not isinstance(shape[0], (int, np.integer)):
         shape = shape[0]
-    try:
-        return tuple(int(n) for n in (shape if np.ndim(shape) else (shape,)))
-    except (TypeError, ValueError):
-        raise TypeError(f"{who}: the shape must be ints, as zeros(2, 3) or zeros((2, 3)), "
-                        f"got {shape!r}") from None
+    sizes = tuple(shape) if isinstance(shape, (tuple, list)) else (shape,)
+    if not all(isinstance(n, (int, np.integer)) and not isinstance(n, bool) for n in sizes):
+        raise TypeError(f"{who}: the shape must be ints, as zeros(2, 3) or zeros((2, 3)), got {shape!r}")
+    return tuple(int(n) for n in sizes)
 
 
 def as_generator(seed: Seed) -> np.random.Generator:
