@@ -70,7 +70,8 @@ def test_grad_over_dicts_lists_and_tuples_as_jax():
     np.testing.assert_allclose(g["w"], 2 * params["w"] + 3.0 * params["layers"][0][0])
     np.testing.assert_allclose(g["layers"][0], 3.0 * params["w"][None, :])
     assert g["layers"][1] == (1.0 * 1.0 + 0.5 * 2.0, None) and isinstance(g["layers"][1][0], float)
-    value, (gw, gb) = st.value_and_grad(lambda p, b: (p["w"] * b).sum(), argnums=(0, 1))({"w": np.ones(2)}, 4.0)
+    both = st.value_and_grad(lambda p, b: (p["w"] * b).sum(), argnums=(0, 1))
+    value, (gw, gb) = both({"w": np.ones(2)}, 4.0)
     assert value == 8.0 and gb == 2.0
     np.testing.assert_array_equal(gw["w"], [4.0, 4.0])
     np.testing.assert_array_equal(st.grad(lambda v: (v * v).sum())([1.0, 2.0]), [2.0, 4.0])  # still an array

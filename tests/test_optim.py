@@ -328,7 +328,8 @@ def test_chain_of_transforms_is_a_rule():
 
 @pytest.mark.parametrize("name", ["steepest.optim", "steepest.optim.schedules", "steepest.optim.line_search",
                                   "steepest.optim.stopping", "steepest.optim.minimize",
-                                  "steepest.optim.optimizers", "steepest.optim.parallel"])
+                                  "steepest.optim.optimizers", "steepest.optim.optimizer",
+                                  "steepest.optim.parallel"])
 def test_docstring_examples(name):
     result = doctest.testmod(importlib.import_module(name))
     assert result.failed == 0 and result.attempted > 0

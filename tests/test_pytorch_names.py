@@ -104,8 +104,8 @@ def test_adam_param_groups_and_a_state_dict_round_trip():
     ours, theirs = pair(2)
     opt = st.optim.Adam([{"params": [ours[0]]}, {"params": [ours[1]], "lr": 0.01, "betas": (0.8, 0.9)}],
                         lr=0.05)
-    ref = torch.optim.Adam([{"params": [theirs[0]]}, {"params": [theirs[1]], "lr": 0.01, "betas": (0.8, 0.9)}],
-                           lr=0.05)
+    ref = torch.optim.Adam([{"params": [theirs[0]]},
+                            {"params": [theirs[1]], "lr": 0.01, "betas": (0.8, 0.9)}], lr=0.05)
     run(opt, ref, ours, theirs, 6)
     saved = opt.state_dict()
     assert [g["params"] for g in saved["param_groups"]] == [[0], [1]]
@@ -130,7 +130,8 @@ SCHEDULERS = {
 def test_lr_schedulers_give_torch_s_learning_rates(name):
     ours, theirs = pair()
     opt = st.optim.SGD([{"params": [ours[0]], "lr": 0.1}, {"params": [ours[1]]}], lr=0.02, momentum=0.9)
-    ref = torch.optim.SGD([{"params": [theirs[0]], "lr": 0.1}, {"params": [theirs[1]]}], lr=0.02, momentum=0.9)
+    ref = torch.optim.SGD([{"params": [theirs[0]], "lr": 0.1}, {"params": [theirs[1]]}], lr=0.02,
+                          momentum=0.9)
     kw_ours, kw_torch = SCHEDULERS[name]
     sched = getattr(st.optim.lr_scheduler, name)(opt, **kw_ours)
     ref_sched = getattr(torch.optim.lr_scheduler, name)(ref, **kw_torch)
