@@ -194,3 +194,28 @@ def test_writing_a_tensor_into_itself_in_place_is_caught():
     h *= h.detach()  # the rule for h reads the detached value, which is h's own memory
     with pytest.raises(RuntimeError, match="mul needs the value of its input 1"):
         h.sum().backward()
+
+
+def test_item_assignment_writes_in_place_under_no_grad():
+    w = st.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    tw = torch.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    with st.no_grad():
+        w[0] = 5.0
+        w[1:] += 1.0  # x[i] += y: a view written in place, then assigned back
+        w[st.tensor([False, False, True]).data] = [0.5]
+    with torch.no_grad():
+        tw[0] = 5.0
+        tw[1:] += 1.0
+        tw[torch.tensor([False, False, True])] = 0.5
+    np.testing.assert_array_equal(w.data, tw.detach().numpy())
+    assert w.requires_grad and w.is_leaf
+    with pytest.raises(RuntimeError, match="a leaf that requires grad"):
+        w[0] = 1.0
+    i = st.tensor([1, 2])
+    with pytest.raises(TypeError, match="same_kind"):
+        i[0] = 1.5  # NumPy would truncate to 1
+    y = (w * w).sum()
+    with st.no_grad():
+        w[2] = 0.0
+    with pytest.raises(RuntimeError, match="overwritten by an in-place operation"):
+        y.backward()

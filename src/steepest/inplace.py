@@ -34,7 +34,8 @@ import numpy as np
 
 from steepest.tensor import Tensor, _data, is_grad_enabled
 
-__all__ = ["Writes", "mark_written", "written_after", "check_node", "reads", "inplace", "fill_", "copy_"]
+__all__ = ["Writes", "mark_written", "written_after", "check_node", "reads", "inplace", "fill_", "copy_",
+           "setitem"]
 
 
 class Writes:
@@ -286,3 +287,22 @@ def fill_(t: Tensor, value: Any, who: str = "fill_") -> Tensor:
 def copy_(t: Tensor, src: Any) -> Tensor:
     """t's entries <- src's (broadcast to t's shape); as PyTorch, the gradient flows to src."""
     return fill_(t, src, "copy_")
+
+
+def setitem(t: Tensor, index: Any, value: Any) -> None:
+    """t[index] = value, written into t's array (as PyTorch under no_grad: w[0] = 1.0, x[mask] = 0)."""
+    who = "t[index] = value"
+    _writable(t, who)
+    if _needs_graph(t, value, who):
+        raise RuntimeError(f"{who}: assigning into a tensor while its graph is recorded is not supported; "
+                           "build the new tensor with st.where(mask, value, t) or st.concatenate, or assign "
+                           "inside st.no_grad()")
+    v = value.data if isinstance(value, Tensor) else value
+    v = v if np.isscalar(v) or isinstance(v, np.ndarray) else np.asarray(v)
+    if not np.can_cast(np.result_type(v), t.dtype, "same_kind"):  # NumPy's setitem would truncate
+        raise _cast_error(who, t, np.result_type(v))
+    try:
+        t.data[index] = v
+    except (ValueError, IndexError) as err:
+        raise type(err)(f"{who}: {err} (tensor of shape {t.shape})") from None
+    mark_written(t.data)

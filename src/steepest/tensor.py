@@ -60,6 +60,8 @@ def _leak_error(what: str) -> ConcretizationError:
 def _as_array(data: Any, dtype: Any, who: str) -> np.ndarray:
     """A fresh ndarray of `data` (never the caller's memory), with NumPy's dtype rules."""
     if isinstance(data, Tensor):
+        if Tracing.depth and data.requires_grad:
+            raise _leak_error(f"{who}()")
         data = data.data
     try:
         array = np.array(data, dtype=dtype, copy=True)
@@ -317,6 +319,10 @@ class Tensor:
 
     def __getitem__(self, index):
         return getitem(self, index)
+
+    def __setitem__(self, index, value):
+        """x[index] = value, in place (inside st.no_grad() for a tensor that requires grad)."""
+        _inplace.setitem(self, index, value)
 
     # --- in place: written into self.data (see steepest.inplace for the rules) -------------------
     def __iadd__(self, other):

@@ -114,9 +114,9 @@ class Optimizer:
             raise ValueError(f"{type(self).__name__}.step: param_groups went from {len(self._built)} to "
                              f"{len(self.param_groups)} groups; build a new optimizer for new parameters")
         for k, group in enumerate(self.param_groups):
-            settings = self._settings(group)
-            if settings == self._built[k]:
+            if _unchanged(group, self._built[k]):
                 continue
+            settings = self._settings(group)
             self._check_keys(group, k, f"{type(self).__name__}.step")
             rule = self._make_rule(group)
             for grp in self._groups:
@@ -253,6 +253,17 @@ class Optimizer:
         groups = f", {len(self.param_groups)} param groups" if len(self.param_groups) > 1 else ""
         sizes = f"{len(self.params)} tensors, {n:,} parameters{groups}"
         return f"{type(self).__name__}(lr={self.lr!r}{hp}; {sizes})"
+
+
+def _unchanged(group: dict, built: dict) -> bool:
+    """group's settings are still `built` (checked at every step, so by identity first: cheap)."""
+    if len(group) - ("initial_lr" in group) != len(built) + 2:
+        return False
+    for name, value in built.items():
+        now = group.get(name, _NOT_RULE)
+        if now is not value and now != value:
+            return False
+    return True
 
 
 def _load_buffers(opt: Optimizer, state: dict[str, list], who: str) -> None:
