@@ -20,7 +20,8 @@ import steepest as st
     lambda a: st.tensor(np.array([a, a])).sum(),
     lambda a: a.numpy() * 2,
     lambda a: st.tensor(a) * a,
-], ids=["math.sin", "float", "item", "int", "tolist", "np.asarray", "np.array of tensors", "numpy", "st.tensor"])
+], ids=["math.sin", "float", "item", "int", "tolist", "np.asarray", "np.array of tensors", "numpy",
+        "st.tensor"])
 def test_a_number_made_from_a_traced_tensor_raises_instead_of_a_zero_gradient(f):
     with pytest.raises(st.ConcretizationError, match="requires grad inside st.grad.*Use steepest's"):
         st.grad(f)(1.0)
