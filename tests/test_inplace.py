@@ -145,11 +145,12 @@ def test_in_place_on_a_non_leaf_is_recorded_as_pytorch_does():
     tx = torch.tensor(x.data, requires_grad=True)
     tr = torch.tensor(r.data, requires_grad=True)
     h, th = x * 3.0, tx * 3.0
+    keep, data = h, h.data
     h += r  # a residual connection
     th += tr
     h *= h.detach() + 1.0
     th *= th.detach() + 1.0
-    assert h.op_name == "mul"
+    assert h is keep and h.data is data and h.op_name == "mul"  # the same tensor, its own array
     (h * h).sum().backward()
     (th * th).sum().backward()
     np.testing.assert_allclose(h.data, th.detach().numpy(), rtol=1e-14)
@@ -160,7 +161,9 @@ def test_in_place_on_a_non_leaf_is_recorded_as_pytorch_does():
 def test_an_in_place_change_of_an_op_output_keeps_the_old_value_for_the_graph():
     x = st.tensor([0.5, 1.0], requires_grad=True)
     h = x.exp()  # exp's derivative reads its output, which the next line overwrites
+    data = h.data
     h *= 2.0
+    assert h.data is data
     h.sum().backward()  # PyTorch refuses this one; steepest kept exp's output, so it is exact
     np.testing.assert_allclose(x.grad.data, 2 * np.exp([0.5, 1.0]), rtol=1e-14)
 
