@@ -90,7 +90,8 @@ def test_tolerances_and_bad_input():
         st.check_grad(lambda x: st.log(x), -1.0)
 
 
-@pytest.mark.parametrize("name", ["steepest.transforms", "steepest.check"])
+@pytest.mark.parametrize("name", ["steepest.transforms", "steepest.check", "steepest.jax_api",
+                                  "steepest.pytree", "steepest.ops.creation"])
 def test_docstring_examples(name):
     import doctest
     import importlib

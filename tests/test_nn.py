@@ -287,8 +287,8 @@ def test_nothing_touches_the_global_random_state():
 
 # --- the docstrings' examples run ---------------------------------------------------------------------
 DOC_MODULES = ["steepest.nn", "steepest.nn.module", "steepest.nn.layers", "steepest.nn.activations",
-               "steepest.nn.init", "steepest.nn.losses", "steepest.nn.io", "steepest.data",
-               "steepest.data.datasets", "steepest.data.loaders", "steepest.train"]
+               "steepest.nn.init", "steepest.nn.losses", "steepest.nn.functional", "steepest.nn.io",
+               "steepest.data", "steepest.data.datasets", "steepest.data.loaders", "steepest.train"]
 
 
 @pytest.mark.parametrize("name", DOC_MODULES)

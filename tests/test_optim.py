@@ -238,7 +238,8 @@ def test_bad_parameter_lists():
 
 
 def test_optimizers_registry_and_make_optimizer():
-    assert list(optim.OPTIMIZERS) == ["gd", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "adamw"]
+    assert list(optim.OPTIMIZERS) == ["gd", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "adamw",
+                                      "sgd"]
     p = st.tensor([1.0, 2.0], requires_grad=True)
     opt = optim.make_optimizer("Adam", [p], lr=0.01, beta1=0.5)
     assert isinstance(opt, optim.Adam) and opt.lr == 0.01 and opt.hyperparameters["beta1"] == 0.5
@@ -327,7 +328,8 @@ def test_chain_of_transforms_is_a_rule():
 
 @pytest.mark.parametrize("name", ["steepest.optim", "steepest.optim.schedules", "steepest.optim.line_search",
                                   "steepest.optim.stopping", "steepest.optim.minimize",
-                                  "steepest.optim.optimizers", "steepest.optim.parallel"])
+                                  "steepest.optim.optimizers", "steepest.optim.optimizer",
+                                  "steepest.optim.parallel"])
 def test_docstring_examples(name):
     result = doctest.testmod(importlib.import_module(name))
     assert result.failed == 0 and result.attempted > 0

@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from steepest.inplace import Writes, check_node
 from steepest.tensor import GRAD_ENABLED, Tensor, _data, _wrap
 
 __all__ = ["backward", "gradients", "tangents", "no_grad", "enable_grad", "sum_to_shape"]
@@ -167,6 +168,7 @@ def _walk(roots: Sequence[Tensor], seeds: Sequence[Any], create_graph: bool,
     found: dict[int, Any] = {}
     handed_out: set[int] = set()
     mode = GRAD_ENABLED.set(create_graph)  # this thread's; others keep recording
+    epoch = Writes.epoch
     try:
         for t in order:
             g = grads.pop(id(t), None)
@@ -179,6 +181,8 @@ def _walk(roots: Sequence[Tensor], seeds: Sequence[Any], create_graph: bool,
                 if targets is None:
                     _accumulate(t, g, create_graph, handed_out)
                 continue
+            if t._stamp != epoch:  # recorded before some in-place write: was a value it reads overwritten?
+                check_node(t)
             inputs, params = t._inputs, t._params
             if create_graph:
                 z, args = t, inputs
@@ -328,6 +332,8 @@ def tangents(outputs: Sequence[Tensor], inputs: Sequence[Tensor], input_tangents
         for t in reversed(order):
             if id(t) in stop or t._op is None:
                 continue
+            if t._stamp != Writes.epoch:
+                check_node(t, "tangents")
             op, inputs_t, params = t._op, t._inputs, t._params
             z, args = (t, inputs_t) if create_graph else (t.data, [_data(x) for x in inputs_t])
             total = None

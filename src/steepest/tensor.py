@@ -10,13 +10,15 @@ holds no reference cycles and is freed as soon as the last output goes away.
 from __future__ import annotations
 
 import numbers
+import threading
 from collections.abc import Iterator
 from contextvars import ContextVar
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
-__all__ = ["Tensor", "tensor", "GradMode", "GRAD_ENABLED", "is_grad_enabled"]
+__all__ = ["Tensor", "tensor", "GradMode", "GRAD_ENABLED", "is_grad_enabled", "Tracing", "MinMax",
+           "ConcretizationError"]
 
 
 GRAD_ENABLED: ContextVar[bool] = ContextVar("steepest_grad_enabled", default=True)
@@ -47,9 +49,43 @@ def is_grad_enabled() -> bool:
     return GRAD_ENABLED.get()
 
 
+class _Tracing(threading.local):
+    """How many transforms (st.grad, ...) are evaluating their function right now in this thread,
+    and the innermost one's name. There, a tensor that requires grad refuses to become a plain number
+    or array (float(x), math.sin(x), x.item(), np.asarray(x)): its derivative would be lost. Per
+    thread, so that two threads each calling st.grad get plain results, not each other's sweeps."""
+
+    depth = 0
+    who = ""
+
+
+Tracing = _Tracing()
+
+
+class MinMax(NamedTuple):
+    """What x.max(dim=...) and x.min(dim=...) return, as in PyTorch."""
+
+    values: Any
+    indices: Any
+
+
+class ConcretizationError(TypeError):
+    """A tensor that requires grad was turned into a plain number or array inside a transform
+    (JAX's ConcretizationTypeError): its derivative would have been lost."""
+
+
+def _leak_error(what: str) -> ConcretizationError:
+    return ConcretizationError(
+        f"{what} of a tensor that requires grad inside st.{Tracing.who}: the value would leave the graph "
+        "and its derivative would silently be 0. Use steepest's functions on the tensor (st.sin(x), not "
+        "math.sin(x); x ** 2, not float(x) ** 2; st.stack, not np.array), or x.detach() for a constant")
+
+
 def _as_array(data: Any, dtype: Any, who: str) -> np.ndarray:
     """A fresh ndarray of `data` (never the caller's memory), with NumPy's dtype rules."""
     if isinstance(data, Tensor):
+        if Tracing.depth and data.requires_grad:
+            raise _leak_error(f"{who}()")
         data = data.data
     try:
         array = np.array(data, dtype=dtype, copy=True)
@@ -79,8 +115,9 @@ class Tensor:
     touch the array the caller passed in.
     """
 
-    __slots__ = ("data", "grad", "requires_grad", "name", "_op", "_inputs", "_params", "__weakref__")
-    __array_ufunc__ = None  # ndarray (op) Tensor defers to Tensor's reflected operators
+    # _stamp: for a node, the count of in-place writes (inplace.Writes.epoch) when it was recorded
+    __slots__ = ("data", "grad", "requires_grad", "name", "_op", "_inputs", "_params", "_stamp",
+                 "__weakref__")
 
     def __init__(self, data: Any, requires_grad: bool = False, dtype: Any = None, name: str | None = None):
         self.data = _as_array(data, dtype, "tensor")
@@ -125,17 +162,54 @@ class Tensor:
         return transpose(self)
 
     def item(self) -> float:
-        """The value of a one-element tensor as a Python number."""
+        """The value of a one-element tensor as a Python number (refused inside a transform for a
+        tensor that requires grad: the derivative would be lost)."""
+        if Tracing.depth and self.requires_grad:
+            raise _leak_error("item()")
         if self.data.size != 1:
             raise ValueError(f"item: only one-element tensors can be converted, got shape {self.shape}")
         return self.data.item()
 
     def numpy(self) -> np.ndarray:
         """The underlying ndarray (shared, not copied), like `.data`."""
+        if Tracing.depth and self.requires_grad:
+            raise _leak_error("numpy()")
         return self.data
 
     def tolist(self) -> Any:
+        """The values as nested Python lists (refused inside a transform, as item())."""
+        if Tracing.depth and self.requires_grad:
+            raise _leak_error("tolist()")
         return self.data.tolist()
+
+    # --- NumPy interoperability ---------------------------------------------------------------
+    def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray:
+        """np.asarray(t) is t's data (shared, as .numpy()): NumPy, matplotlib and pandas take tensors.
+        Inside a transform a tensor that requires grad refuses: the graph would be lost."""
+        if Tracing.depth and self.requires_grad:
+            raise _leak_error("np.asarray()")
+        a = self.data
+        if dtype is not None and a.dtype != np.dtype(dtype):
+            if copy is False:
+                raise ValueError(f"np.asarray: a {a.dtype} tensor cannot be given as {np.dtype(dtype)} "
+                                 "without a copy")
+            return a.astype(dtype)
+        return a.copy() if copy else a
+
+    def __array_ufunc__(self, ufunc: Any, method: str, *inputs: Any, **kwargs: Any) -> Any:
+        """ndarray (op) Tensor runs Tensor's operator (so it records the graph); every other
+        NumPy ufunc on a tensor (np.sin(t)) is refused with the steepest function to use."""
+        fn = _UFUNC_OPERATORS.get(ufunc.__name__)
+        if fn is not None and method == "__call__" and not kwargs and len(inputs) == 2:
+            return fn(*inputs)
+        name = ufunc.__name__
+        hint = _UFUNC_NAMES.get(name)
+        if "out" in kwargs:
+            raise TypeError(f"np.{name}(..., out=...) cannot write into or from a steepest Tensor; use "
+                            "the ndarray t.data, or steepest's operators (x = x + t; t += x in st.no_grad())")
+        suggestion = f"st.{hint}(x)" if hint else "steepest's functions (st.sin, st.exp, ...)"
+        raise TypeError(f"np.{name} does not take a steepest Tensor: use {suggestion}, which records the "
+                        f"gradient, or np.{name}(x.data) for the plain values")
 
     def detach(self) -> Tensor:
         """A tensor with the same data that is cut from the graph and requires no gradient."""
@@ -213,9 +287,13 @@ class Tensor:
         return bool(self.data)
 
     def __float__(self) -> float:
+        if Tracing.depth and self.requires_grad:  # math.sin(x) calls this
+            raise _leak_error("float()")
         return float(self.item())
 
     def __int__(self) -> int:
+        if Tracing.depth and self.requires_grad:
+            raise _leak_error("int()")
         return int(self.item())
 
     __hash__ = object.__hash__  # comparisons return tensors, so identity is the hash
@@ -265,6 +343,65 @@ class Tensor:
 
     def __getitem__(self, index):
         return getitem(self, index)
+
+    def __setitem__(self, index, value):
+        """x[index] = value, in place (inside st.no_grad() for a tensor that requires grad)."""
+        _inplace.setitem(self, index, value)
+
+    # --- in place: written into self.data (see steepest.inplace for the rules) -------------------
+    def __iadd__(self, other):
+        return _inplace.inplace(self, "+=", np.add, add, other)
+
+    def __isub__(self, other):
+        return _inplace.inplace(self, "-=", np.subtract, sub, other)
+
+    def __imul__(self, other):
+        return _inplace.inplace(self, "*=", np.multiply, mul, other)
+
+    def __itruediv__(self, other):
+        return _inplace.inplace(self, "/=", np.true_divide, div, other)
+
+    def __ipow__(self, other):
+        return _inplace.inplace(self, "**=", np.power, power, other)
+
+    def add_(self, other, alpha=1):
+        """self += alpha * other, in place; returns self (PyTorch's add_)."""
+        return _inplace.inplace(self, "add_", np.add, add, other if alpha == 1 else other * alpha)
+
+    def sub_(self, other, alpha=1):
+        """self -= alpha * other, in place; returns self."""
+        return _inplace.inplace(self, "sub_", np.subtract, sub, other if alpha == 1 else other * alpha)
+
+    def mul_(self, other):
+        """self *= other, in place; returns self."""
+        return _inplace.inplace(self, "mul_", np.multiply, mul, other)
+
+    def div_(self, other):
+        """self /= other, in place; returns self."""
+        return _inplace.inplace(self, "div_", np.true_divide, div, other)
+
+    def pow_(self, exponent):
+        """self **= exponent, in place; returns self."""
+        return _inplace.inplace(self, "pow_", np.power, power, exponent)
+
+    def clamp_(self, min=None, max=None):  # noqa: A002 - PyTorch's names
+        """Clip every entry to [min, max], in place; returns self."""
+        def clip_into(a, _, out):
+            return np.clip(a, min, max, out=out)
+
+        return _inplace.inplace(self, "clamp_", clip_into, lambda x, _: clip(x, min, max), None)
+
+    def zero_(self):
+        """Set every entry to 0, in place; returns self (x.grad.zero_())."""
+        return _inplace.fill_(self, 0, "zero_")
+
+    def fill_(self, value):
+        """Set every entry to `value`, in place; returns self."""
+        return _inplace.fill_(self, value)
+
+    def copy_(self, src):
+        """Copy src's values (broadcast to this shape) into this tensor, in place; returns self."""
+        return _inplace.copy_(self, src)
 
     # comparisons give boolean tensors that record nothing (usable in `where`)
     def __lt__(self, other):
@@ -328,6 +465,25 @@ class Tensor:
     def clip(self, lo=None, hi=None):
         return clip(self, lo, hi)
 
+    def clamp(self, min=None, max=None):  # noqa: A002 - PyTorch's names
+        """clip(self, min, max), as PyTorch spells it."""
+        return clip(self, min, max)
+
+    def pow(self, exponent):
+        """self ** exponent."""
+        return power(self, exponent)
+
+    def argmax(self, axis=None, keepdims=False, *, dim=None, keepdim=None):
+        """Index of the largest entry (of the flattened tensor when axis is None); an int tensor
+        that records nothing (an index has no gradient)."""
+        axis, keepdims = _axis_args("argmax", axis, keepdims, dim, keepdim)
+        return _wrap(np.asarray(np.argmax(self.data, axis=axis, keepdims=keepdims)))
+
+    def argmin(self, axis=None, keepdims=False, *, dim=None, keepdim=None):
+        """Index of the smallest entry, as argmax."""
+        axis, keepdims = _axis_args("argmin", axis, keepdims, dim, keepdim)
+        return _wrap(np.asarray(np.argmin(self.data, axis=axis, keepdims=keepdims)))
+
     def maximum(self, other):
         return maximum(self, other)
 
@@ -337,28 +493,44 @@ class Tensor:
     def matmul(self, other):
         return matmul(self, other)
 
-    def sum(self, axis=None, keepdims=False):
-        return sum_(self, axis, keepdims)
+    def sum(self, axis=None, keepdims=False, *, dim=None, keepdim=None):
+        return sum_(self, *_axis_args("sum", axis, keepdims, dim, keepdim))
 
-    def mean(self, axis=None, keepdims=False):
-        return mean(self, axis, keepdims)
+    def mean(self, axis=None, keepdims=False, *, dim=None, keepdim=None):
+        return mean(self, *_axis_args("mean", axis, keepdims, dim, keepdim))
 
-    def max(self, axis=None, keepdims=False):
-        return max_(self, axis, keepdims)
+    def max(self, axis=None, keepdims=False, *, dim=None, keepdim=None):
+        """The largest entries over axis. With PyTorch's dim= it returns (values, indices),
+        as torch.max(x, dim) does, so that `values, indices = x.max(dim=1)` means what it says."""
+        axis, keepdims = _axis_args("max", axis, keepdims, dim, keepdim)
+        values = max_(self, axis, keepdims)
+        if dim is None:
+            return values
+        return MinMax(values, self.argmax(axis, keepdims))
 
-    def min(self, axis=None, keepdims=False):
-        return min_(self, axis, keepdims)
+    def min(self, axis=None, keepdims=False, *, dim=None, keepdim=None):
+        """The smallest entries over axis. With PyTorch's dim= it returns (values, indices),
+        as torch.min(x, dim) does, so that `values, indices = x.min(dim=1)` means what it says."""
+        axis, keepdims = _axis_args("min", axis, keepdims, dim, keepdim)
+        values = min_(self, axis, keepdims)
+        if dim is None:
+            return values
+        return MinMax(values, self.argmin(axis, keepdims))
 
-    def logsumexp(self, axis=None, keepdims=False):
-        return logsumexp(self, axis, keepdims)
+    def logsumexp(self, axis=None, keepdims=False, *, dim=None, keepdim=None):
+        return logsumexp(self, *_axis_args("logsumexp", axis, keepdims, dim, keepdim))
 
-    def softmax(self, axis=-1):
-        return softmax(self, axis)
+    def softmax(self, axis=-1, *, dim=None):
+        return softmax(self, _axis_args("softmax", axis, False, dim, None, -1)[0])
 
-    def log_softmax(self, axis=-1):
-        return log_softmax(self, axis)
+    def log_softmax(self, axis=-1, *, dim=None):
+        return log_softmax(self, _axis_args("log_softmax", axis, False, dim, None, -1)[0])
 
     def reshape(self, *shape):
+        return reshape(self, shape[0] if len(shape) == 1 else shape)
+
+    def view(self, *shape):
+        """reshape, as PyTorch spells it (a copy where NumPy cannot make a view; no contiguity rule)."""
         return reshape(self, shape[0] if len(shape) == 1 else shape)
 
     def transpose(self, *axes):
@@ -400,6 +572,23 @@ def _data(x: Any) -> Any:
     return x.data if isinstance(x, Tensor) else x
 
 
+def _axis_args(who: str, axis: Any, keepdims: bool, dim: Any, keepdim: Any, default: Any = None) -> tuple:
+    """(axis, keepdims) from NumPy's names or PyTorch's (dim=, keepdim=); both at once is an error."""
+    if dim is not None:
+        if not (axis is default or axis == default):
+            raise TypeError(f"{who}: got both axis={axis!r} and dim={dim!r}; they are the same, give one")
+        axis = dim
+    if keepdim is not None:
+        if keepdims:
+            raise TypeError(f"{who}: got both keepdims and keepdim; they are the same, give one")
+        keepdims = keepdim
+    return axis, bool(keepdims)
+
+
+def _compare(ufunc: Any) -> Any:
+    return lambda x, y: _wrap(np.asarray(ufunc(_data(x), _data(y))))
+
+
 def tensor(data: Any, requires_grad: bool = False, dtype: Any = None, name: str | None = None) -> Tensor:
     """Make a tensor from a number, nested list, ndarray or Tensor (always a copy).
 
@@ -418,6 +607,7 @@ def is_number(x: Any) -> bool:
 
 
 # The operator methods above call these; they are imported last because the ops import Tensor.
+from steepest import inplace as _inplace  # noqa: E402
 from steepest.ops.elementwise import (  # noqa: E402
     abs_,
     add,
@@ -451,3 +641,18 @@ from steepest.ops.shape import (  # noqa: E402
     swapaxes,
     transpose,
 )
+
+# NumPy routes ndarray (op) Tensor through these ufuncs: each runs the operator that Tensor has
+_UFUNC_OPERATORS = {
+    "add": add, "subtract": sub, "multiply": mul, "true_divide": div, "divide": div, "power": power,
+    "matmul": matmul, "less": _compare(np.less), "less_equal": _compare(np.less_equal),
+    "greater": _compare(np.greater), "greater_equal": _compare(np.greater_equal),
+    "equal": _compare(np.equal), "not_equal": _compare(np.not_equal),
+    "bitwise_and": _compare(np.bitwise_and), "bitwise_or": _compare(np.bitwise_or),
+}
+# the steepest function named in the error for np.<ufunc>(tensor)
+_UFUNC_NAMES = {
+    "sin": "sin", "cos": "cos", "tan": "tan", "tanh": "tanh", "exp": "exp", "log": "log", "sqrt": "sqrt",
+    "absolute": "abs", "negative": "neg", "maximum": "maximum", "minimum": "minimum", "square": "power",
+    "clip": "clip",
+}

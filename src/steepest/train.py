@@ -258,8 +258,9 @@ def _split(X: np.ndarray, y: np.ndarray, fraction: float, rng: np.random.Generat
     return X[train], y[train], X[val], y[val]
 
 
-def fit(model: Any, X: Any, y: Any, loss: str | Callable = "mse", optimizer: Any = "gd", lr: float = 0.1,
-        epochs: int = 100, batch_size: int | None = None, shuffle: bool = True, seed: Seed = None,
+def fit(model: Any, X: Any, y: Any, loss: str | Callable = "mse", optimizer: Any = "gd",
+        lr: float | None = None, epochs: int = 100, batch_size: int | None = None, shuffle: bool = True,
+        seed: Seed = None,
         validation_data: tuple[Any, Any] | None = None, validation_split: float = 0.0,
         early_stopping: int | EarlyStopping | None = None, schedule: Callable[[int], float] | None = None,
         callbacks: Iterable[Callback] = (), progress: bool = True, metrics: Sequence[str] | None = None,
@@ -273,9 +274,10 @@ def fit(model: Any, X: Any, y: Any, loss: str | Callable = "mse", optimizer: Any
             loss="cross_entropy", y holds integer class labels (or one-hot rows).
         loss: a name ("mse", "l1", "huber", "bce", "bce_with_logits", "cross_entropy") or a
             function (prediction, target) -> scalar Tensor.
-        optimizer: a name ("gd", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "adamw")
-            or an optimizer object built on model.parameters().
-        lr: learning rate (for an optimizer given by name).
+        optimizer: a name ("gd", "sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "adamw"),
+            an optimizer class (st.optim.Adam), or an optimizer object built on model.parameters().
+        lr: learning rate for an optimizer given by name or class (0.1 when not given). With an
+            optimizer object, lr (and **optimizer_options) is an error: the object has its own.
         epochs: passes over the training data.
         batch_size: None for full-batch gradient descent, or the minibatch size.
         shuffle: reshuffle the minibatches every epoch.
@@ -301,7 +303,6 @@ def fit(model: Any, X: Any, y: Any, loss: str | Callable = "mse", optimizer: Any
         >>> hist.loss[-1] < 0.01
         True
     """
-    from steepest.optim import make_optimizer
 
     loss_fn = get_loss(loss)
     dtype = np.dtype(getattr(model, "dtype", None) or np.float64)
@@ -323,18 +324,34 @@ def fit(model: Any, X: Any, y: Any, loss: str | Callable = "mse", optimizer: Any
     params = model.parameters()
     if not params:
         raise ValueError(f"fit: {type(model).__name__} has no parameters to train")
-    if isinstance(optimizer, str):
-        opt = make_optimizer(optimizer, params, lr=lr, **optimizer_options)
-    else:
-        if optimizer_options:
-            raise ValueError(f"fit: options {sorted(optimizer_options)} go with an optimizer given by name; "
-                             "this optimizer object is already built")
-        opt = make_optimizer(optimizer, params)
+    opt = _optimizer(optimizer, params, lr, optimizer_options)
     stopper = EarlyStopping(int(early_stopping)) if isinstance(early_stopping, (int, np.integer)) \
         else early_stopping
     loop = _Loop(model, loss_fn, opt, X, y, X_val, y_val, batch_size, shuffle, rng,
                  _accuracy_kind(loss_fn, metrics), schedule, stopper, list(callbacks))
     return loop.run(int(epochs), _show_progress(progress))
+
+
+def _optimizer(optimizer: Any, params: list, lr: float | None, options: dict[str, Any]) -> Any:
+    """The optimizer as the user said: a name or a class built with lr (0.1 by default) and the
+    options; a ready object as it is (lr or options given with it are an error, not ignored)."""
+    from steepest.optim import Optimizer, make_optimizer
+
+    if isinstance(optimizer, str) or isinstance(optimizer, type):
+        return make_optimizer(optimizer, params, lr=lr, **options)
+    if not isinstance(optimizer, Optimizer):
+        raise TypeError(f"fit: optimizer must be a name, an optimizer class or an optimizer object, "
+                        f"got {type(optimizer).__name__}")
+    if lr is not None or options:
+        given = ([f"lr={lr!r}"] if lr is not None else []) + sorted(options)
+        raise ValueError(f"fit: {', '.join(given)} given with an optimizer object that is already built "
+                         f"({optimizer!r}); build it with the settings you want, or pass the class "
+                         f"(optimizer=st.optim.{type(optimizer).__name__}, lr=...) or its name")
+    mine = {id(p) for p in params}
+    if not all(id(p) in mine for p in optimizer.params):
+        raise ValueError("fit: the optimizer was built on tensors that are not this model's parameters; "
+                         "build it on model.parameters()")
+    return optimizer
 
 
 class _Loop:

@@ -19,21 +19,16 @@ from __future__ import annotations
 
 import numbers
 from collections.abc import Callable, Sequence
-from contextvars import ContextVar
 from typing import Any
 
 import numpy as np
 
 from steepest.autodiff import enable_grad, gradients, tangents
 from steepest.ops.shape import reshape
-from steepest.tensor import Tensor, _wrap
+from steepest.pytree import flatten, tree_name, unflatten
+from steepest.tensor import ConcretizationError, Tensor, Tracing, _wrap
 
 __all__ = ["grad", "value_and_grad", "vjp", "jvp", "directional_derivative", "jacobian", "hessian", "hvp"]
-
-# how many transforms are evaluating their function right now, in this thread (and asyncio task):
-# two threads each calling st.grad must each get plain results, not each other's recorded sweeps
-_DEPTH: ContextVar[int] = ContextVar("steepest_transform_depth", default=0)
-
 
 class _Trace:
     """One evaluation of f with some arguments replaced by tensors that record the graph."""
@@ -47,20 +42,21 @@ class _Trace:
             if not -len(args) <= i < len(args):
                 raise ValueError(f"{who}: argnums {i} is out of range for {len(args)} argument(s)")
         args = list(args)
-        self.kinds = [_kind(args[i]) for i in argnums]
+        # each differentiated argument is a leaf (a number, an array, a Tensor) or a pytree of them
+        flat = [flatten(args[i]) for i in argnums]
+        leaves = [leaf for ls, _ in flat for leaf in ls]
+        self.kinds = [_kind(leaf) for leaf in leaves]
         # record every sweep when an outer transform (or the caller) will differentiate the result again
-        traced = any(isinstance(args[i], Tensor) and args[i].requires_grad for i in argnums)
-        self.nested = _DEPTH.get() > 0 or traced
-        self.inputs = [_traced(args[i], self.nested, who, i) for i in argnums]
-        for i, x in zip(argnums, self.inputs, strict=True):
-            args[i] = x
-        depth = _DEPTH.set(_DEPTH.get() + 1)
-        try:
-            with enable_grad():  # like torch.func: a transform differentiates even inside no_grad
-                self.out = f(*args)
-        finally:
-            _DEPTH.reset(depth)
+        traced = any(isinstance(leaf, Tensor) and leaf.requires_grad for leaf in leaves)
+        self.nested = Tracing.depth > 0 or traced
+        self.inputs, self.trees = [], []
+        for i, (ls, tree) in zip(argnums, flat, strict=True):
+            start = len(self.inputs)
+            self.inputs += [_traced(leaf, self.nested, who, i) for leaf in ls]
+            self.trees.append((tree, start, len(self.inputs)))
+            args[i] = unflatten(tree, self.inputs[start:])
         self.who = who
+        self.out = _call_traced(who, f, args)
 
     def output(self, has_aux: bool = False) -> Tensor:
         """f's result as a Tensor (a constant if f ignored its arguments); stores aux."""
@@ -71,8 +67,10 @@ class _Trace:
                                 f"(value, aux), got {type(out).__name__}")
             out, self.aux = out
         if not isinstance(out, Tensor):
-            try:
-                out = _wrap(np.asarray(out, dtype=float))
+            try:  # a list of tensors that require grad is refused, as inside f (st.stack joins them)
+                out = _wrap(_call_traced(self.who, np.asarray, (out, float)))
+            except ConcretizationError:
+                raise
             except (TypeError, ValueError):
                 raise TypeError(f"{self.who}: the function must return a Tensor or a number, "
                                 f"got {type(out).__name__}") from None
@@ -88,8 +86,34 @@ class _Trace:
         return out
 
     def give(self, value: Any, k: int = 0) -> Any:
-        """`value` (an ndarray or Tensor) in the kind of the k-th differentiated argument."""
-        return _give(value, self.kinds[k], self.nested)
+        """`value` (an ndarray or Tensor) in the kind of the k-th leaf of the differentiated arguments."""
+        return _give(value, self.kinds[k] if self.kinds else "float", self.nested)
+
+    def gather(self, values: Sequence[Any]) -> tuple[Any, ...]:
+        """One value per leaf, given back in each argument's kinds and structure (one per argument)."""
+        return tuple(unflatten(tree, [self.give(values[k], k) for k in range(a, b)])
+                     for tree, a, b in self.trees)
+
+    def single(self) -> None:
+        """Refuse pytree arguments, for the transforms that need one array."""
+        for tree, _, _ in self.trees:
+            if tree != "leaf":
+                raise TypeError(f"{self.who}: the argument is {tree_name(tree)} of arrays; pass one array "
+                                "(pytrees work with grad, value_and_grad, vjp and jvp)")
+
+
+def _call_traced(who: str, f: Callable, args: Sequence[Any]) -> Any:
+    """f(*args) with graph recording on (like torch.func, even inside no_grad) and the tracer
+    check on: a tensor that requires grad refuses to become a plain number or array in f."""
+    outer = Tracing.who
+    Tracing.depth += 1
+    Tracing.who = who
+    try:
+        with enable_grad():
+            return f(*args)
+    finally:
+        Tracing.depth -= 1
+        Tracing.who = outer
 
 
 def _kind(x: Any) -> str:
@@ -163,15 +187,19 @@ def value_and_grad(f: Callable, argnums: int | Sequence[int] = 0, has_aux: bool 
         >>> st.value_and_grad(lambda x: x ** 2 + 5 * st.sin(x))(0.0)
         (0.0, 5.0)
     """
+    return _value_and_grad(f, argnums, has_aux, "value_and_grad")
+
+
+def _value_and_grad(f: Callable, argnums: int | Sequence[int], has_aux: bool, who: str) -> Callable:
     nums, many = _argnums(argnums)
 
     def value_and_grad_f(*args: Any) -> tuple[Any, Any]:
-        trace = _Trace("value_and_grad", f, args, nums)
+        trace = _Trace(who, f, args, nums)
         out = trace.scalar_output(has_aux)
         gs = gradients(out, trace.inputs, create_graph=trace.nested) if out.requires_grad else [
             np.zeros(x.shape, x.dtype) for x in trace.inputs]
-        gs = tuple(trace.give(g, k) for k, g in enumerate(gs))
-        kind = "float" if trace.kinds[0] == "array" else trace.kinds[0]  # the value is one number
+        gs = trace.gather(gs)
+        kind = "float" if trace.kinds[:1] in ([], ["array"]) else trace.kinds[0]  # the value is one number
         value = _give(out if trace.nested else out.data.reshape(()), kind, trace.nested)
         value = (value, trace.aux) if has_aux else value
         return value, (gs if many else gs[0])
@@ -199,7 +227,7 @@ def grad(f: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False) -
         >>> st.grad(st.grad(lambda x: x ** 3))(2.0)          # 6x
         12.0
     """
-    value_and_grad_f = value_and_grad(f, argnums, has_aux)
+    value_and_grad_f = _value_and_grad(f, argnums, has_aux, "grad")
 
     def grad_f(*args: Any) -> Any:
         value, g = value_and_grad_f(*args)
@@ -231,7 +259,7 @@ def vjp(f: Callable, *primals: Any) -> tuple[Any, Callable]:
             gs = [np.zeros(x.shape, x.dtype) for x in trace.inputs]
         else:
             gs = gradients(out, trace.inputs, grad_outputs=v, create_graph=trace.nested)
-        return tuple(trace.give(g, k) for k, g in enumerate(gs))
+        return trace.gather(gs)
 
     return trace.give(out), vjp_fn
 
@@ -272,8 +300,14 @@ def jvp(f: Callable, primals: Sequence[Any], tangents_in: Sequence[Any]) -> tupl
         raise ValueError(f"jvp: {len(primals)} primal(s) but {len(tangents_in)} tangent(s)")
     trace = _Trace("jvp", f, primals, tuple(range(len(primals))))
     out = trace.output()
-    pairs = enumerate(zip(tangents_in, trace.inputs, strict=True))
-    us = [_direction(u, x, trace.nested, f"jvp: tangent {k}", "its primal") for k, (u, x) in pairs]
+    us = []
+    for k, (u, (tree, a, b)) in enumerate(zip(tangents_in, trace.trees, strict=True)):
+        leaves, u_tree = flatten(u) if tree != "leaf" else ([u], tree)
+        if u_tree != tree:
+            raise ValueError(f"jvp: tangent {k} is {tree_name(u_tree)}, its primal {tree_name(tree)}; "
+                             "give each tangent the structure of its primal")
+        us += [_direction(v, x, trace.nested, f"jvp: tangent {k}", "its primal")
+               for v, x in zip(leaves, trace.inputs[a:b], strict=True)]
     if out.requires_grad:
         (dz,) = tangents([out], trace.inputs, us, create_graph=trace.nested)
     else:
@@ -318,13 +352,17 @@ def jacobian(f: Callable, argnums: int = 0, mode: str = "auto") -> Callable:
     """
     if mode not in ("auto", "fwd", "rev"):
         raise ValueError(f"jacobian: mode must be 'auto', 'fwd' or 'rev', got {mode!r}")
+    return _jacobian(f, argnums, mode, "jacobian")
 
+
+def _jacobian(f: Callable, argnums: int, mode: str, who: str) -> Callable:
     def jacobian_f(*args: Any) -> Any:
-        trace = _Trace("jacobian", f, args, (argnums,))
+        trace = _Trace(who, f, args, (argnums,))
+        trace.single()
         out, x = trace.output(), trace.inputs[0]
         return trace.give(_jacobian_of(out, x, mode, trace.nested))
 
-    jacobian_f.__name__ = f"jacobian({getattr(f, '__name__', 'f')})"
+    jacobian_f.__name__ = f"{who}({getattr(f, '__name__', 'f')})"
     return jacobian_f
 
 
@@ -365,6 +403,7 @@ def hessian(f: Callable, argnums: int = 0) -> Callable:
 
     def hessian_f(*args: Any) -> Any:
         trace = _Trace("hessian", f, args, (argnums,))
+        trace.single()
         out, x = trace.scalar_output(), trace.inputs[0]
         if not out.requires_grad:
             return trace.give(np.zeros(x.shape + x.shape, x.dtype))
@@ -387,6 +426,7 @@ def hvp(f: Callable, x: Any, v: Any) -> Any:
         array([ 6., 12.])
     """
     trace = _Trace("hvp", f, (x,), (0,))
+    trace.single()
     out, xt = trace.scalar_output(), trace.inputs[0]
     v = _direction(v, xt, trace.nested, "hvp: v", "x")
     if not out.requires_grad:
@@ -396,3 +436,4 @@ def hvp(f: Callable, x: Any, v: Any) -> Any:
         return trace.give(np.zeros(xt.shape, xt.dtype))
     (hv,) = tangents([g], [xt], [v], create_graph=trace.nested)
     return trace.give(hv)
+

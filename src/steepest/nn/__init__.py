@@ -13,8 +13,10 @@ from steepest.nn.activations import (
     GELU,
     Identity,
     LeakyReLU,
+    LogSoftmax,
     ReLU,
     Sigmoid,
+    Softmax,
     Softplus,
     Tanh,
     gelu,
@@ -30,6 +32,12 @@ from steepest.nn.io import load, save
 from steepest.nn.layers import MLP, Dropout, Linear, Sequential
 from steepest.nn.losses import (
     LOSSES,
+    BCELoss,
+    BCEWithLogitsLoss,
+    CrossEntropyLoss,
+    HuberLoss,
+    L1Loss,
+    MSELoss,
     binary_cross_entropy,
     binary_cross_entropy_with_logits,
     cross_entropy,
@@ -40,11 +48,15 @@ from steepest.nn.losses import (
 )
 from steepest.nn.module import Module, Parameter
 
+from steepest.nn import functional  # isort: skip  (after the modules it gathers)
+
 __all__ = [
     "Module", "Parameter", "Linear", "Sequential", "MLP", "Dropout",
-    "ReLU", "Tanh", "Sigmoid", "LeakyReLU", "Softplus", "GELU", "Identity", "ACTIVATIONS", "get_activation",
+    "ReLU", "Tanh", "Sigmoid", "LeakyReLU", "Softplus", "GELU", "Identity", "Softmax", "LogSoftmax",
+    "ACTIVATIONS", "get_activation",
     "relu", "tanh", "sigmoid", "leaky_relu", "softplus", "gelu", "identity",
     "mse_loss", "l1_loss", "huber_loss", "binary_cross_entropy", "binary_cross_entropy_with_logits",
     "cross_entropy", "LOSSES", "get_loss",
-    "init", "save", "load",
+    "MSELoss", "L1Loss", "HuberLoss", "BCELoss", "BCEWithLogitsLoss", "CrossEntropyLoss",
+    "functional", "init", "save", "load",
 ]

@@ -26,13 +26,13 @@ import numpy as np
 from steepest.nn.module import Module
 from steepest.ops.creation import zeros_like
 from steepest.ops.elementwise import relu, sigmoid, tanh, where
-from steepest.ops.reduce import logsumexp
+from steepest.ops.reduce import log_softmax, logsumexp, softmax
 from steepest.ops.shape import stack
 from steepest.tensor import Tensor, _data
 
 __all__ = [
     "relu", "tanh", "sigmoid", "leaky_relu", "softplus", "gelu", "identity",
-    "ReLU", "Tanh", "Sigmoid", "LeakyReLU", "Softplus", "GELU", "Identity",
+    "ReLU", "Tanh", "Sigmoid", "LeakyReLU", "Softplus", "GELU", "Identity", "Softmax", "LogSoftmax",
     "ACTIVATIONS", "get_activation",
 ]
 
@@ -132,10 +132,38 @@ class LeakyReLU(_Activation):
         return f"negative_slope={self.negative_slope}"
 
 
+class Softmax(_Activation):
+    """softmax over `dim` (the last axis by default): e^x / sum e^x, each slice summing to 1."""
+
+    name = "softmax"
+
+    def __init__(self, dim: int = -1):
+        super().__init__()
+        self.dim = int(dim)
+
+    def forward(self, x: Any) -> Tensor:
+        return softmax(x, self.dim)
+
+    def config(self) -> dict[str, Any]:
+        return {"dim": self.dim}
+
+    def extra_repr(self) -> str:
+        return f"dim={self.dim}"
+
+
+class LogSoftmax(Softmax):
+    """log softmax over `dim`, computed stably (x - logsumexp x)."""
+
+    name = "log_softmax"
+
+    def forward(self, x: Any) -> Tensor:
+        return log_softmax(x, self.dim)
+
+
 ACTIVATIONS: dict[str, type[_Activation]] = {
     "relu": ReLU, "tanh": Tanh, "sigmoid": Sigmoid, "leaky_relu": LeakyReLU,
     "softplus": Softplus, "gelu": GELU, "identity": Identity, "linear": Identity,
-}
+}  # Softmax and LogSoftmax are modules too, but not MLP activations: they mix a row's entries
 
 
 def get_activation(activation: str | Module | Callable[..., Any] | None) -> Module:

@@ -22,6 +22,8 @@ from typing import Any
 
 import numpy as np
 
+from steepest.ops.creation import as_generator
+
 __all__ = [
     "as_generator", "fans", "zeros", "ones", "normal", "uniform",
     "xavier_uniform", "xavier_normal", "glorot_uniform", "glorot_normal",
@@ -29,15 +31,6 @@ __all__ = [
 ]
 
 Seed = None | int | np.random.Generator
-
-
-def as_generator(seed: Seed) -> np.random.Generator:
-    """A Generator from a seed: None (fresh entropy), an int, or a Generator (returned as it is)."""
-    if isinstance(seed, np.random.Generator):
-        return seed
-    if seed is None or isinstance(seed, (int, np.integer)) and not isinstance(seed, bool):
-        return np.random.default_rng(seed)
-    raise TypeError(f"seed must be None, an int or an np.random.Generator, got {type(seed).__name__}")
 
 
 def fans(shape: tuple[int, ...]) -> tuple[int, int]:

@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from steepest.nn.activations import softplus
+from steepest.nn.module import Module
 from steepest.ops.elementwise import abs_, clip, log, where
 from steepest.ops.reduce import log_softmax
 from steepest.tensor import Tensor, _data
@@ -28,6 +29,7 @@ from steepest.tensor import Tensor, _data
 __all__ = [
     "mse_loss", "l1_loss", "huber_loss", "binary_cross_entropy", "binary_cross_entropy_with_logits",
     "cross_entropy", "LOSSES", "CLASSIFICATION_LOSSES", "get_loss",
+    "MSELoss", "L1Loss", "HuberLoss", "BCELoss", "BCEWithLogitsLoss", "CrossEntropyLoss",
 ]
 
 _REDUCTIONS = ("mean", "sum", "none")
@@ -194,3 +196,70 @@ def get_loss(loss: str | Callable[..., Tensor]) -> Callable[..., Tensor]:
     except KeyError:
         raise ValueError(f"unknown loss {loss!r}; choose one of {sorted(LOSSES)} or pass a function "
                          "(prediction, target) -> scalar Tensor") from None
+
+
+# --- the same losses as modules, as torch.nn names them: loss_fn = st.nn.MSELoss(); loss_fn(pred, y) ---
+class _Loss(Module):
+    fn: Callable[..., Tensor] = staticmethod(mse_loss)
+
+    def __init__(self, reduction: str = "mean"):
+        super().__init__()
+        if reduction not in _REDUCTIONS:
+            raise ValueError(f"{type(self).__name__}: reduction must be one of {_REDUCTIONS}, "
+                             f"got {reduction!r}")
+        self.reduction = reduction
+
+    def forward(self, pred: Tensor, target: Any) -> Tensor:
+        return self.fn(pred, target, reduction=self.reduction)
+
+    def config(self) -> dict[str, Any]:
+        return {"reduction": self.reduction}
+
+    def extra_repr(self) -> str:
+        return f"reduction={self.reduction!r}"
+
+
+class MSELoss(_Loss):
+    """mse_loss as a module (torch.nn.MSELoss)."""
+
+    fn = staticmethod(mse_loss)
+
+
+class L1Loss(_Loss):
+    """l1_loss as a module (torch.nn.L1Loss)."""
+
+    fn = staticmethod(l1_loss)
+
+
+class HuberLoss(_Loss):
+    """huber_loss as a module (torch.nn.HuberLoss)."""
+
+    def __init__(self, reduction: str = "mean", delta: float = 1.0):
+        super().__init__(reduction)
+        if not delta > 0:
+            raise ValueError(f"HuberLoss: delta must be positive, got {delta}")
+        self.delta = float(delta)
+
+    def forward(self, pred: Tensor, target: Any) -> Tensor:
+        return huber_loss(pred, target, reduction=self.reduction, delta=self.delta)
+
+    def config(self) -> dict[str, Any]:
+        return {"reduction": self.reduction, "delta": self.delta}
+
+
+class BCELoss(_Loss):
+    """binary_cross_entropy of probabilities as a module (torch.nn.BCELoss)."""
+
+    fn = staticmethod(binary_cross_entropy)
+
+
+class BCEWithLogitsLoss(_Loss):
+    """binary_cross_entropy_with_logits as a module (torch.nn.BCEWithLogitsLoss)."""
+
+    fn = staticmethod(binary_cross_entropy_with_logits)
+
+
+class CrossEntropyLoss(_Loss):
+    """cross_entropy from logits as a module (torch.nn.CrossEntropyLoss): integer labels or probabilities."""
+
+    fn = staticmethod(cross_entropy)

@@ -24,6 +24,7 @@ from typing import Any
 
 import numpy as np
 
+from steepest.inplace import mark_written
 from steepest.tensor import Tensor
 
 __all__ = ["Parameter", "Module"]
@@ -174,6 +175,7 @@ class Module:
             arrays[name] = array
         for name, array in arrays.items():  # all checked before any is written
             np.copyto(params[name].data, array, casting="unsafe")
+            mark_written(params[name].data)
 
     def save(self, path: str | os.PathLike) -> str:
         """Write the weights and the architecture to one .npz file (no pickle); returns the path.

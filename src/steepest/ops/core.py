@@ -21,6 +21,7 @@ from typing import Any
 
 import numpy as np
 
+from steepest.inplace import Writes
 from steepest.tensor import GRAD_ENABLED, Tensor
 
 __all__ = ["Op", "OPS", "primitive", "record", "operand", "input_of", "broadcast_error"]
@@ -78,6 +79,7 @@ def record(z: Any, op: Op, inputs: tuple, params: tuple = ()) -> Tensor:
                 t._op = op
                 t._inputs = inputs
                 t._params = params
+                t._stamp = Writes.epoch  # backward checks nothing it reads was overwritten since
                 return t
     t.requires_grad = False
     t._op = None

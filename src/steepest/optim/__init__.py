@@ -7,12 +7,13 @@ conditions, and `minimize`.
     True
 """
 
-from steepest.optim import line_search, parallel, rules, schedules, stopping
+from steepest.optim import line_search, lr_scheduler, parallel, rules, schedules, stopping
 from steepest.optim.line_search import Armijo
 from steepest.optim.minimize import minimize
 from steepest.optim.optimizers import (
     GD,
     OPTIMIZERS,
+    SGD,
     Adagrad,
     Adam,
     AdamW,
@@ -20,6 +21,7 @@ from steepest.optim.optimizers import (
     Nesterov,
     Optimizer,
     RMSProp,
+    RMSprop,
     make_optimizer,
 )
 from steepest.optim.parallel import get_num_threads, set_num_threads
@@ -28,8 +30,10 @@ from steepest.optim.rules import RULES, make_rule
 from steepest.optim.schedules import constant, cosine, exponential, inverse_time, step_decay, warmup
 
 __all__ = [
-    "minimize", "Result", "Optimizer", "GD", "Momentum", "Nesterov", "Adagrad", "RMSProp", "Adam", "AdamW",
+    "minimize", "Result", "Optimizer", "GD", "SGD", "Momentum", "Nesterov", "Adagrad", "RMSProp", "RMSprop",
+    "Adam", "AdamW",
     "OPTIMIZERS", "make_optimizer", "RULES", "make_rule", "Armijo",
     "constant", "step_decay", "exponential", "inverse_time", "cosine", "warmup",
     "set_num_threads", "get_num_threads", "rules", "schedules", "stopping", "line_search", "parallel",
+    "lr_scheduler",
 ]

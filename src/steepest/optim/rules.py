@@ -177,27 +177,38 @@ class add_decayed_weights(Transform):
 
 
 class trace(Transform):
-    """Momentum (Polyak 1964): b <- mu b + g, d = b; with nesterov, d = g + mu b (Sutskever 2013)."""
+    """Momentum (Polyak 1964): b <- mu b + g, d = b; with nesterov, d = g + mu b (Sutskever 2013).
+    With dampening tau (torch.optim.SGD's): b <- mu b + (1 - tau) g after the first step, b = g on it."""
 
     name = "trace"
     elementwise = True
 
-    def __init__(self, momentum: float = 0.9, nesterov: bool = False):
+    def __init__(self, momentum: float = 0.9, nesterov: bool = False, dampening: float = 0.0):
         self.momentum = check_unit(self.name, "momentum", momentum)
         self.nesterov = bool(nesterov)
+        self.dampening = _number(self.name, "dampening", dampening)
+        if not 0.0 <= self.dampening <= 1.0:
+            raise ValueError(f"{self.name}: dampening must be in [0, 1], got {dampening!r}")
         self.hyperparameters = {"momentum": self.momentum, "nesterov": self.nesterov}
+        if self.dampening:
+            self.hyperparameters["dampening"] = self.dampening
         self.temporary_direction = self.nesterov  # without it, d is the momentum buffer itself
 
     def init(self, x):
         state = {"momentum_buffer": np.zeros_like(x)}
         if self.nesterov:
             state["_nesterov"] = np.empty_like(x)
+        if self.dampening:
+            state["_dampened"] = np.empty_like(x)
         return state
 
     def update(self, g, state, x, t):
         b = state["momentum_buffer"]
         b *= self.momentum
-        b += g
+        if self.dampening and t > 1:
+            b += np.multiply(g, 1.0 - self.dampening, out=state["_dampened"])
+        else:
+            b += g
         if not self.nesterov:
             return b
         d = state["_nesterov"]
@@ -339,10 +350,14 @@ def gd(weight_decay: float = 0.0) -> Transform:
     return chain(add_decayed_weights(weight_decay), name="gd", hyperparameters={"weight_decay": weight_decay})
 
 
-def momentum(momentum: float = 0.9, weight_decay: float = 0.0) -> Transform:
-    """Heavy ball (Polyak 1964), PyTorch's convention: b <- mu b + g, x <- x - lr b."""
-    return chain(add_decayed_weights(weight_decay), trace(momentum), name="momentum",
-                 hyperparameters={"momentum": momentum, "weight_decay": weight_decay})
+def momentum(momentum: float = 0.9, weight_decay: float = 0.0, dampening: float = 0.0) -> Transform:
+    """Heavy ball (Polyak 1964), PyTorch's convention: b <- mu b + g, x <- x - lr b
+    (with torch.optim.SGD's dampening tau: b <- mu b + (1 - tau) g from the second step on)."""
+    hyperparameters = {"momentum": momentum, "weight_decay": weight_decay}
+    if dampening:
+        hyperparameters["dampening"] = dampening
+    return chain(add_decayed_weights(weight_decay), trace(momentum, dampening=dampening), name="momentum",
+                 hyperparameters=hyperparameters)
 
 
 def nesterov(momentum: float = 0.9, weight_decay: float = 0.0) -> Transform:
