@@ -12,8 +12,18 @@ from steepest.optim.lbfgs import LBFGS, two_loop
 
 so = pytest.importorskip("scipy.optimize")
 
-STATUSES = {"gtol", "ftol", "xtol", "max_iter", "time_limit", "callback", "stop", "diverged", "line_search",
-            "interrupted"}
+STATUSES = {
+    "gtol",
+    "ftol",
+    "xtol",
+    "max_iter",
+    "time_limit",
+    "callback",
+    "stop",
+    "diverged",
+    "line_search",
+    "interrupted",
+}
 
 
 def rosen(v):
@@ -23,9 +33,14 @@ def rosen(v):
 def scipy_iterations_to(gtol: float, x0, m: int = 10) -> int:
     """L-BFGS-B's iterations until ||grad|| < gtol (its own test is on the projected gradient's max)."""
     norms = []
-    so.minimize(so.rosen, x0, jac=so.rosen_der, method="L-BFGS-B",
-                callback=lambda xk: norms.append(np.linalg.norm(so.rosen_der(xk))),
-                options={"gtol": 1e-14, "ftol": 0.0, "maxiter": 1000, "maxcor": m})
+    so.minimize(
+        so.rosen,
+        x0,
+        jac=so.rosen_der,
+        method="L-BFGS-B",
+        callback=lambda xk: norms.append(np.linalg.norm(so.rosen_der(xk))),
+        options={"gtol": 1e-14, "ftol": 0.0, "maxiter": 1000, "maxcor": m},
+    )
     return next(i + 1 for i, g in enumerate(norms) if g < gtol)
 
 
@@ -39,12 +54,15 @@ def test_rosenbrock_to_1e_8_within_1_5_times_scipys_iterations(memory):
     assert res.n_fev <= 1.5 * res.n_iter  # the unit step is accepted most of the time
 
 
-@pytest.mark.parametrize("f, x0, most", [
-    (lambda v: 9 * v[0] ** 2 + v[1] ** 2, [1.0, 2.0], 10),
-    (lambda v: v[0] ** 2 + 10 * v[1] ** 2, [-4.0, 1.0], 10),
-    (lambda x: x ** 2 + 5 * st.sin(x), -5.0, 8),
-    (lambda v: ((v - 3.0) ** 2).sum(), np.zeros(5), 2),
-])
+@pytest.mark.parametrize(
+    "f, x0, most",
+    [
+        (lambda v: 9 * v[0] ** 2 + v[1] ** 2, [1.0, 2.0], 10),
+        (lambda v: v[0] ** 2 + 10 * v[1] ** 2, [-4.0, 1.0], 10),
+        (lambda x: x**2 + 5 * st.sin(x), -5.0, 8),
+        (lambda v: ((v - 3.0) ** 2).sum(), np.zeros(5), 2),
+    ],
+)
 def test_the_seeds_functions_converge_in_a_handful(f, x0, most):
     res = st.minimize(f, x0, method="lbfgs", tol=1e-8)
     assert res.converged and res.n_iter <= most, res.n_iter
@@ -52,7 +70,7 @@ def test_the_seeds_functions_converge_in_a_handful(f, x0, most):
 
 def test_memory_bounds_the_pairs_and_large_problems_converge():
     scale = np.linspace(1.0, 100.0, 200)
-    f = lambda x: (scale * x ** 2).sum()
+    f = lambda x: (scale * x**2).sum()
     rule = LBFGS(memory=3)
     state = rule.init(np.ones(200))
     res = st.minimize(f, np.ones(200), method=rule, tol=1e-6, max_iter=500)
@@ -98,13 +116,16 @@ def test_pairs_without_positive_curvature_are_skipped():
     assert len(state["s"]) == 1 and state["skipped"] == 1
 
 
-@pytest.mark.parametrize("kwargs, status, words", [
-    (dict(tol=1e-8), "gtol", "gradient norm"),
-    (dict(tol=0.0, ftol=1e-12), "ftol", "f changed by"),
-    (dict(tol=0.0, xtol=1e-12), "xtol", "x moved by"),
-    (dict(max_iter=10), "max_iter", "max_iter=10 without converging"),
-    (dict(callback=lambda p: p.n_iter == 3), "callback", "callback asked to stop after 3"),
-])
+@pytest.mark.parametrize(
+    "kwargs, status, words",
+    [
+        (dict(tol=1e-8), "gtol", "gradient norm"),
+        (dict(tol=0.0, ftol=1e-12), "ftol", "f changed by"),
+        (dict(tol=0.0, xtol=1e-12), "xtol", "x moved by"),
+        (dict(max_iter=10), "max_iter", "max_iter=10 without converging"),
+        (dict(callback=lambda p: p.n_iter == 3), "callback", "callback asked to stop after 3"),
+    ],
+)
 def test_every_stop_on_rosenbrock_has_a_reason_and_a_code(kwargs, status, words):
     res = st.minimize(rosen, [-1.5, 2.0], method="lbfgs", **kwargs)
     assert res.status == status and res.status in STATUSES and words in res.reason

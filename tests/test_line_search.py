@@ -29,12 +29,18 @@ def rosen_grad(v):
 
 
 CASES = {
-    "quadratic": (lambda v: float(v @ np.diag([1.0, 10.0]) @ v), lambda v: 2 * np.array([1.0, 10.0]) * v,
-                  [3.0, 1.0]),
-    "quartic": (lambda v: float(np.sum(v ** 4)), lambda v: 4 * v ** 3, [1.5, -0.5]),
+    "quadratic": (
+        lambda v: float(v @ np.diag([1.0, 10.0]) @ v),
+        lambda v: 2 * np.array([1.0, 10.0]) * v,
+        [3.0, 1.0],
+    ),
+    "quartic": (lambda v: float(np.sum(v**4)), lambda v: 4 * v**3, [1.5, -0.5]),
     "rosenbrock": (rosen, rosen_grad, [-1.5, 2.0]),
-    "seed": (lambda v: float(v[0] ** 2 + 5 * np.sin(v[0])), lambda v: np.array([2 * v[0] + 5 * np.cos(v[0])]),
-             [-5.0]),
+    "seed": (
+        lambda v: float(v[0] ** 2 + 5 * np.sin(v[0])),
+        lambda v: np.array([2 * v[0] + 5 * np.cos(v[0])]),
+        [-5.0],
+    ),
 }
 
 
@@ -110,10 +116,16 @@ def test_a_kink_keeps_the_best_point_and_says_so():
     assert "best point found was kept" in note
 
 
-@pytest.mark.parametrize("kwargs, words", [
-    (dict(c1=0.5, c2=0.1), ["c1", "c2"]), (dict(c1=0.0), ["c1"]), (dict(c2=1.0), ["c2"]),
-    (dict(max_trials=0), ["max_trials"]), (dict(c1="x"), ["c1"]),
-])
+@pytest.mark.parametrize(
+    "kwargs, words",
+    [
+        (dict(c1=0.5, c2=0.1), ["c1", "c2"]),
+        (dict(c1=0.0), ["c1"]),
+        (dict(c2=1.0), ["c2"]),
+        (dict(max_trials=0), ["max_trials"]),
+        (dict(c1="x"), ["c1"]),
+    ],
+)
 def test_bad_settings_are_refused(kwargs, words):
     with pytest.raises(ValueError) as err:
         StrongWolfe(**kwargs)
@@ -132,7 +144,7 @@ def test_minimize_with_wolfe_counts_a_gradient_per_trial():
 
     def f(x):
         calls.append(1)
-        return x ** 2 + 5 * st.sin(x)
+        return x**2 + 5 * st.sin(x)
 
     res = st.minimize(f, -5.0, lr=1.0, line_search="wolfe", tol=1e-6)
     assert res.converged and res.status == "gtol" and res.x == pytest.approx(-1.1105, abs=1e-4)

@@ -12,7 +12,7 @@ from steepest.optim.steps import BB, Polyak
 
 
 def seed_f(x):
-    return x ** 2 + 5 * st.sin(x)
+    return x**2 + 5 * st.sin(x)
 
 
 F_STAR = -3.2463942726915  # f at x* = -1.1106
@@ -24,12 +24,16 @@ def rosen(v):
 
 def test_bb_steps_are_the_secant_formulas():
     A = np.diag([1.0, 10.0])
-    res = st.minimize(lambda v: 0.5 * (v * (A @ np.ones(2)) * v).sum(), [3.0, 1.0], lr="bb1", max_iter=6, tol=0)
+    res = st.minimize(
+        lambda v: 0.5 * (v * (A @ np.ones(2)) * v).sum(), [3.0, 1.0], lr="bb1", max_iter=6, tol=0
+    )
     for k in range(1, 6):  # lrs[k] was chosen at x_k from s = x_k - x_{k-1}, y = A s
         s = res.path[k] - res.path[k - 1]
         y = A @ s
         assert res.lrs[k] == pytest.approx(s @ s / (s @ y), rel=1e-12)
-    res2 = st.minimize(lambda v: 0.5 * (v * (A @ np.ones(2)) * v).sum(), [3.0, 1.0], lr="bb2", max_iter=3, tol=0)
+    res2 = st.minimize(
+        lambda v: 0.5 * (v * (A @ np.ones(2)) * v).sum(), [3.0, 1.0], lr="bb2", max_iter=3, tol=0
+    )
     s = res2.path[2] - res2.path[1]
     assert res2.lrs[2] == pytest.approx((s @ (A @ s)) / ((A @ s) @ (A @ s)), rel=1e-12)
 
@@ -52,7 +56,7 @@ def test_bb2_converges_on_rosenbrock_and_bb1_is_thrown_out_of_the_valley():
 
 
 def test_the_clamp_holds():
-    res = st.minimize(lambda x: x ** 2, 3.0, lr=BB(1, lr_min=0.1, lr_max=0.2, lr0=0.15), max_iter=5, tol=0)
+    res = st.minimize(lambda x: x**2, 3.0, lr=BB(1, lr_min=0.1, lr_max=0.2, lr0=0.15), max_iter=5, tol=0)
     assert np.all((res.lrs >= 0.1) & (res.lrs <= 0.2))
 
 
@@ -61,13 +65,16 @@ def test_polyak_with_f_star_known_is_the_formula():
     assert res.converged and res.n_iter <= 25
     for k in range(3):
         g = 2 * res.path[k] + 5 * np.cos(res.path[k])
-        assert res.lrs[k] == pytest.approx((res.values[k] - F_STAR) / g ** 2, rel=1e-12)
+        assert res.lrs[k] == pytest.approx((res.values[k] - F_STAR) / g**2, rel=1e-12)
 
 
-@pytest.mark.parametrize("f, x0, x_star", [
-    (seed_f, -5.0, -1.1106),
-    (lambda v: 9 * v[0] ** 2 + v[1] ** 2, [1.0, 2.0], [0.0, 0.0]),
-])
+@pytest.mark.parametrize(
+    "f, x0, x_star",
+    [
+        (seed_f, -5.0, -1.1106),
+        (lambda v: 9 * v[0] ** 2 + v[1] ** 2, [1.0, 2.0], [0.0, 0.0]),
+    ],
+)
 def test_polyak_with_f_star_estimated_converges(f, x0, x_star):
     res = st.minimize(f, x0, lr="polyak", tol=1e-6, max_iter=2000)
     assert res.converged and np.allclose(res.x, x_star, atol=1e-4)
@@ -85,10 +92,16 @@ def test_with_a_line_search_the_adaptive_step_is_the_first_trial():
     assert res.converged and np.all(np.diff(res.values) <= 0)
 
 
-@pytest.mark.parametrize("make, words", [
-    (lambda: BB(3), ["variant", "3"]), (lambda: BB(lr_min=1.0, lr_max=0.1), ["lr_min", "lr_max"]),
-    (lambda: BB(lr0=-1), ["lr0"]), (lambda: Polyak(grow=0.5), ["grow"]), (lambda: Polyak(delta=0), ["delta"]),
-])
+@pytest.mark.parametrize(
+    "make, words",
+    [
+        (lambda: BB(3), ["variant", "3"]),
+        (lambda: BB(lr_min=1.0, lr_max=0.1), ["lr_min", "lr_max"]),
+        (lambda: BB(lr0=-1), ["lr0"]),
+        (lambda: Polyak(grow=0.5), ["grow"]),
+        (lambda: Polyak(delta=0), ["delta"]),
+    ],
+)
 def test_bad_settings_are_refused(make, words):
     with pytest.raises(ValueError) as err:
         make()

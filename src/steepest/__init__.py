@@ -53,6 +53,7 @@ from steepest.ops.shape import (
     swapaxes,
     transpose,
 )
+from steepest.optim.lr_find import LRFind, lr_find
 from steepest.optim.minimize import Result, minimize
 from steepest.train import EarlyStopping, History, fit
 from steepest.transforms import directional_derivative, grad, hessian, hvp, jacobian, jvp, value_and_grad, vjp
@@ -69,7 +70,7 @@ __all__ = [
     "reshape", "transpose", "swapaxes", "broadcast_to", "squeeze", "expand_dims", "getitem",
     "concatenate", "stack",
     "explain", "draw_graph", "show_graph",
-    "optim", "minimize", "Result",
+    "optim", "minimize", "Result", "lr_find", "LRFind",
     "nn", "data", "fit", "History", "EarlyStopping",
     "parse", "ExprError",
     "grad", "value_and_grad", "vjp", "jvp", "directional_derivative", "jacobian", "hessian", "hvp",

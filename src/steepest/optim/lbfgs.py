@@ -105,8 +105,10 @@ class LBFGS(Transform):
             state[key].clear()
 
     def step(self, g, state, x, t, lr, scratch=None) -> None:  # noqa: ANN001 - Transform's signature
-        raise ValueError("lbfgs needs a line search and runs only in minimize(method='lbfgs'); it is not "
-                         "an optimizer for st.optim or fit")
+        raise ValueError(
+            "lbfgs needs a line search and runs only in minimize(method='lbfgs'); it is not "
+            "an optimizer for st.optim or fit"
+        )
 
     def __repr__(self) -> str:
         return f"LBFGS(memory={self.memory})"

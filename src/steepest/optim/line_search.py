@@ -179,8 +179,8 @@ def _zoom(phi, f0, d0, lo: Point, hi: Point, c1, c2, trials, max_trials):
 
 def _give_up(lo: Point, f0: float, trials: int) -> tuple[float | None, float, int, str]:
     if lo[0] > 0:
-        return lo[0], lo[1], trials, (f"no step met the strong Wolfe conditions in {trials} trials; the "
-                                      f"best point found was kept (step {lo[0]:.1e}, f fell by {f0 - lo[1]:.1e})")
+        return lo[0], lo[1], trials, (f"no step met the strong Wolfe conditions in {trials} trials; the best "
+                                      f"point found was kept (step {lo[0]:.1e}, f fell by {f0 - lo[1]:.1e})")
     return None, f0, trials, f"no step decreased f enough in {trials} trials"
 
 

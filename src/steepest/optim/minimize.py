@@ -80,7 +80,8 @@ def minimize(f: Callable[[Tensor], Any], x0: Any, method: str | Transform = "gd"
     Returns:
         A `Result` (x, fun, grad, n_iter, n_fev, n_gev, converged, reason, status, path, values,
         grad_norms, lrs, iters, interrupted). status is one of "gtol", "ftol", "xtol", "max_iter",
-        "time_limit", "callback", "stop", "diverged", "line_search", "interrupted". Ctrl-C (KeyboardInterrupt) during the run does not lose it: as `fit`
+        "time_limit", "callback", "stop", "diverged", "line_search", "interrupted".
+        Ctrl-C (KeyboardInterrupt) during the run does not lose it: as `fit`
         returns its History, minimize returns the Result at the last finished iterate, with reason
         "interrupted after k iterations ..." and interrupted=True (the interrupt is not re-raised).
 
@@ -100,7 +101,8 @@ def minimize(f: Callable[[Tensor], Any], x0: Any, method: str | Transform = "gd"
     lr_at = _StepSizes(lr if schedule is None else schedule)
     search = as_line_search("wolfe" if quasi_newton and line_search is None else line_search)
     if quasi_newton and search is None:
-        raise ValueError("minimize: lbfgs needs a line search (line_search='wolfe', the default, or 'armijo')")
+        raise ValueError("minimize: lbfgs needs a line search (line_search='wolfe', the default, "
+                         "or 'armijo')")
     conditions = _conditions(tol, ftol, xtol, max_iter, time_limit, callback, stop)
     xt, scalar = _start(x0)
     kept = KeptPath(keep_path, xt.data)
@@ -326,4 +328,6 @@ def _line_step(f, search, xt, trial, fun, g, d, lr, counts):
 
 def _grad_at(y: Any, trial: Tensor, counts: list[int]) -> np.ndarray:
     counts[1] += 1
-    return gradients(y, [trial])[0] if isinstance(y, Tensor) and y.requires_grad else np.zeros_like(trial.data)
+    if isinstance(y, Tensor) and y.requires_grad:
+        return gradients(y, [trial])[0]
+    return np.zeros_like(trial.data)

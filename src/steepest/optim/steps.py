@@ -76,12 +76,14 @@ class BB(StepSize):
     clamped to [lr_min, lr_max].
 
     Args:
-        variant: 2 (the default, steadier) or 1.   lr0: the first step (default: one that moves x by 1e-3 max(1, ||x||)).
+        variant: 2 (the default, steadier) or 1.
+        lr0: the first step (default: one that moves x by 1e-3 max(1, ||x||)).
         lr_min, lr_max: the clamp.
     """
 
-    def __init__(self, variant: int = 2, lr0: float | None = None, lr_min: float = 1e-10,
-                 lr_max: float = 1e10):
+    def __init__(
+        self, variant: int = 2, lr0: float | None = None, lr_min: float = 1e-10, lr_max: float = 1e10
+    ):
         if variant not in (1, 2):
             raise ValueError(f"BB: variant must be 1 or 2, got {variant!r}")
         self.variant = variant
@@ -131,14 +133,22 @@ class Polyak(StepSize):
         lr_max: the largest step allowed.
     """
 
-    def __init__(self, f_star: float | None = None, delta: float | None = None, grow: float = 1.5,
-                 shrink: float = 0.5, lr_max: float = 1e10):
+    def __init__(
+        self,
+        f_star: float | None = None,
+        delta: float | None = None,
+        grow: float = 1.5,
+        shrink: float = 0.5,
+        lr_max: float = 1e10,
+    ):
         self.f_star = None if f_star is None else _number("Polyak", "f_star", f_star)
         self.delta = None if delta is None else _positive("Polyak", "delta", delta)
         self.grow = _number("Polyak", "grow", grow)
         self.shrink = _number("Polyak", "shrink", shrink)
         if self.grow <= 1 or not 0 < self.shrink < 1:
-            raise ValueError(f"Polyak: need grow > 1 and 0 < shrink < 1, got grow={grow!r}, shrink={shrink!r}")
+            raise ValueError(
+                f"Polyak: need grow > 1 and 0 < shrink < 1, got grow={grow!r}, shrink={shrink!r}"
+            )
         self.lr_max = _positive("Polyak", "lr_max", lr_max)
         self.start()
 
@@ -183,8 +193,9 @@ def as_step_size(lr: Any) -> StepSize | None:
     if isinstance(lr, str):
         maker = STEP_SIZES.get(lr.lower())
         if maker is None:
-            raise ValueError(f"minimize: unknown lr {lr!r}; a number, a schedule, or one of "
-                             f"{', '.join(STEP_SIZES)}")
+            raise ValueError(
+                f"minimize: unknown lr {lr!r}; a number, a schedule, or one of {', '.join(STEP_SIZES)}"
+            )
         return maker()
     if isinstance(lr, StepSize):
         return lr.fresh()
