@@ -55,6 +55,7 @@ from steepest.ops.shape import (
 )
 from steepest.optim.lr_find import LRFind, lr_find
 from steepest.optim.minimize import Result, minimize
+from steepest.sweep import SweepResult, sweep
 from steepest.train import EarlyStopping, History, fit
 from steepest.transforms import directional_derivative, grad, hessian, hvp, jacobian, jvp, value_and_grad, vjp
 from steepest.viz.graph import draw_graph, explain, show_graph  # viz loads matplotlib lazily
@@ -71,7 +72,7 @@ __all__ = [
     "concatenate", "stack",
     "explain", "draw_graph", "show_graph",
     "optim", "minimize", "Result", "lr_find", "LRFind",
-    "nn", "data", "fit", "History", "EarlyStopping",
+    "nn", "data", "fit", "History", "EarlyStopping", "sweep", "SweepResult",
     "parse", "ExprError",
     "grad", "value_and_grad", "vjp", "jvp", "directional_derivative", "jacobian", "hessian", "hvp",
     "check_grad", "GradientCheckError",
