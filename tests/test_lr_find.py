@@ -50,6 +50,16 @@ def test_an_early_spike_does_not_fool_the_steepest_point():
     assert pick == _analyse(lrs, loss, 0.15)[2]
 
 
+def test_a_deeper_dip_past_the_first_climb_is_not_taken_for_the_descent():
+    lrs = np.geomspace(1e-6, 10, 100)
+    u = np.log10(lrs)
+    loss = 0.75 - 0.5 / (1 + np.exp(-(u + 1.5) * 3))  # the real descent, centred at lr = 0.03
+    loss += 0.25 * np.exp(-(((u - 0.3) / 0.15) ** 2))  # unstable: up at 2 ...
+    loss -= 0.2 / (1 + np.exp(-(u - 0.6) * 12))  # ... then a deeper, steeper, chaotic fall past 4
+    *_, pick, lo, hi = _analyse(lrs, loss, 0.15)
+    assert 10**-1.9 < pick < 10**-1.1 and hi < 0.5
+
+
 def test_a_curve_that_never_falls_has_no_suggestion():
     flat = np.full(60, 1.0) + 1e-3 * np.random.default_rng(0).standard_normal(60)
     assert np.isnan(_analyse(np.geomspace(1e-6, 1, 60), flat, 0.15)[2])

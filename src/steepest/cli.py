@@ -4,6 +4,8 @@
     steepest minimize "x**2 + 5*sin(x)" --x0 -5 --lr 0.1 --plot descent.png
     steepest compare "x**2 + 10*y**2" --x0 -2,1 --methods gd,momentum,nesterov,adam --plot race.png
     steepest train xor --hidden 8 --epochs 2000 --plot xor.png
+    steepest lr-find digits --batch-size 64 --plot lr.png
+    steepest sweep xor --lr 0.1,0.5,2 --momentum 0,0.9 --executor processes --plot sweep.png
     steepest demo --out steepest-demo
 
 Everything heavy (NumPy work, matplotlib, the optimizers, the networks) is imported inside the
@@ -30,6 +32,7 @@ __all__ = ["cli", "main"]
 
 METHODS = ("gd", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "adamw")
 DATASETS = ("or", "and", "xor", "linear", "moons", "circles", "spirals", "digits")
+ACTIVATIONS = ("tanh", "relu", "sigmoid")
 _ROWS = 12  # iterations shown at each end of a long table
 INTERRUPTED = 130  # the exit status of a command stopped by Ctrl-C (128 + SIGINT), as shells use
 
@@ -607,6 +610,112 @@ def save_model(model: Any, filename: str) -> None:
     else:
         raise Failure("--save: this installation of steepest cannot save models yet")
     click.echo(f"wrote {written or filename}", err=True)  # the real name: "m" is written as m.npz
+
+
+@cli.command("lr-find", context_settings=_EXPR_COMMAND, short_help="The learning-rate range test.")
+@click.argument("target")
+@click.option("--x0", metavar="POINT", help="For a formula: the start, 1,2 or x=1,y=2 (default 1 each).")
+@click.option("--vars", "variables", metavar="NAMES", help="For a formula: variable order.")
+@click.option("--method", type=click.Choice(METHODS), default="gd", show_default=True, help="For a formula.")
+@click.option("--optimizer", type=click.Choice(METHODS), default="adam", show_default=True,
+              help="For a dataset.")
+@click.option("--hidden", default="8", show_default=True, help="For a dataset: hidden sizes, e.g. 16,16.")
+@click.option("--activation", default="tanh", show_default=True, type=click.Choice(ACTIVATIONS))
+@click.option("--momentum", type=float, help="Momentum coefficient (momentum, nesterov).")
+@click.option("--batch-size", type=int, help="For a dataset: a minibatch per step (default: the whole set).")
+@click.option("--lr-min", type=float, default=1e-6, show_default=True)
+@click.option("--lr-max", type=float, default=10.0, show_default=True)
+@click.option("--steps", type=int, default=100, show_default=True, help="Rates tried per run.")
+@click.option("--seeds", type=int, default=3, show_default=True, help="Runs, each with its own minibatches.")
+@click.option("--seed", type=int, default=0, show_default=True, help="The first run's seed (and the data's).")
+@click.option("--plot", metavar="FILE", callback=IMAGE, help="Loss against lr, the interval shaded.")
+@click.option("--json", "as_json", is_flag=True, help="Print {suggestion, interval, spread, agree, ...}.")
+@friendly
+def lr_find_command(target: str, x0: str | None, variables: str | None, method: str, optimizer: str,
+                    hidden: str, activation: str, momentum: float | None, batch_size: int | None,
+                    lr_min: float, lr_max: float, steps: int, seeds: int, seed: int, plot: str | None,
+                    as_json: bool) -> None:
+    """The range test on TARGET, a dataset (as `steepest train` would train it) or a formula.
+
+    \b
+    steepest lr-find digits --optimizer adam --batch-size 64 --plot lr.png
+    steepest lr-find "x**2 + 5*sin(x)" --x0 -5
+    """
+    from steepest.tuning import find_lr
+
+    found, what = find_lr(target, x0=x0, variables=variables, method=method, optimizer=optimizer,
+                          hidden=hidden, activation=activation, momentum=momentum, batch_size=batch_size,
+                          seed=seed, lr_min=lr_min, lr_max=lr_max, steps=steps, seeds=seeds)
+    if plot:
+        write_figure(found.plot(title=f"range test: {what}"), plot)
+    if as_json:
+        emit_json({"suggestion": found.suggestion, "interval": list(found.interval), "spread": found.spread,
+                   "agree": found.agree, "suggestions": found.suggestions, "reasons": found.reasons})
+        return
+    click.echo(f"lr-find: {what}")
+    click.echo(found.summary())
+    for k, reason in enumerate(found.reasons):
+        click.echo(f"  seed {seed + k}: {reason}")
+
+
+@cli.command(context_settings=_HELP, short_help="Grid or random search of training settings (resumable).")
+@click.argument("dataset")
+@click.option("--lr", default="0.01,0.1,1", show_default=True, help="Learning rates, comma-separated.")
+@click.option("--momentum", help="Momenta, e.g. 0,0.9 (used by momentum and nesterov).")
+@click.option("--hidden", multiple=True, help="Hidden sizes, one option per architecture: --hidden 8 "
+              "--hidden 16,16 (default 8).")
+@click.option("--optimizer", default="momentum", show_default=True,
+              help=f"Comma-separated, from: {', '.join(METHODS)}.")
+@click.option("--seeds", default="0", show_default=True, help="Seeds of the weights, comma-separated.")
+@click.option("--epochs", type=int, default=200, show_default=True)
+@click.option("--activation", default="tanh", show_default=True, type=click.Choice(ACTIVATIONS))
+@click.option("--batch-size", type=int, help="Minibatch size (default: the whole set).")
+@click.option("--random", "random", type=int, metavar="N", help="Random search of N trials: lr log-uniform "
+              "and momentum uniform between the smallest and largest given, the rest chosen among the "
+              "values.")
+@click.option("--executor", type=click.Choice(["serial", "processes", "dask"]), default="serial",
+              show_default=True)
+@click.option("--scheduler", metavar="ADDRESS",
+              help="A Dask scheduler, e.g. tcp://10.0.0.5:8786 (implies dask).")
+@click.option("--workers", type=int, help="Processes (or LocalCluster workers) to use.")
+@click.option("--journal", default="sweep.jsonl", show_default=True, metavar="FILE",
+              help="Record of finished trials; the same command with it resumes ('' for none).")
+@click.option("--plot", metavar="FILE", callback=IMAGE, help="Heatmap of the final loss over --x and --y.")
+@click.option("--x", "x_axis", default="lr", show_default=True, help="The heatmap's x setting.")
+@click.option("--y", "y_axis", default="momentum", show_default=True, help="The heatmap's y setting.")
+@click.option("--json", "as_json", is_flag=True, help="Print every trial and the best.")
+@friendly
+def sweep(dataset: str, lr: str, momentum: str | None, hidden: tuple[str, ...], optimizer: str, seeds: str,
+          epochs: int, activation: str, batch_size: int | None, random: int | None, executor: str,
+          scheduler: str | None, workers: int | None, journal: str, plot: str | None, x_axis: str,
+          y_axis: str, as_json: bool) -> None:
+    """Train an MLP on DATASET for every combination of the settings (or N random ones); a table of every
+    trial's loss, accuracy, epochs and stop reason, and the best settings.
+
+    \b
+    steepest sweep xor --lr 0.1,0.5,2 --momentum 0,0.9 --hidden 4 --hidden 8 --plot sweep.png
+    steepest sweep moons --optimizer adam --lr 0.001,0.1 --random 20 --executor processes
+    steepest sweep digits --scheduler tcp://10.0.0.5:8786 --lr 0.001,0.003,0.01 --batch-size 64
+    """
+    from steepest.tuning import numbers, run_sweep, sweep_space
+
+    fixed = {"dataset": dataset, "epochs": epochs, "activation": activation, "batch_size": batch_size}
+    optimizers = [m.strip() for m in optimizer.split(",") if m.strip()]
+    space = sweep_space(numbers(lr, "--lr"), numbers(momentum, "--momentum"), list(hidden) or ["8"],
+                        optimizers, numbers(seeds, "--seeds", int), fixed, random)
+    try:
+        result = run_sweep(space, executor, scheduler, workers, journal or None, random, seed=0)
+    except KeyboardInterrupt:
+        where = f"; the finished trials are in {journal}: run the same command to resume" if journal else ""
+        raise Failure(f"interrupted{where}", INTERRUPTED) from None
+    if plot:
+        write_figure(result.plot(x=x_axis, y=y_axis), plot)
+    if as_json:
+        emit_json({"trials": result.rows(), "best": result.best_config, "n_run": result.n_run,
+                   "n_resumed": result.n_resumed})
+        return
+    click.echo(result.table())
+    click.echo(result.summary())
 
 
 @cli.command(context_settings=_HELP, short_help="Every worked example: figures and an HTML page.")

@@ -13,10 +13,11 @@ Where fastai's and torch-lr-finder's suggestions are known to mislead, this one 
   then a local linear fit in u = log10(lr) (a Gaussian window `smooth` decades wide), whose
   slope is the derivative dL/du itself: no exponential moving average that lags the curve
   towards larger rates, and no np.gradient over log-spaced points taken as evenly spaced;
-- the steepest descent is looked for only between the highest point before the minimum of the
-  smoothed curve and that minimum, and must be a real descent (a fall of more than five times
-  the raw curve's scatter about the fit, measured robustly), so an early spike or the climb
-  into divergence cannot win;
+- the steepest descent is looked for only between the highest point before the first minimum of
+  the smoothed curve (the lowest point before it climbs back by 5% of its fall) and that
+  minimum, and must be a real descent (a fall of more than five times the raw curve's scatter
+  about the fit, measured robustly), so an early spike, the climb into divergence or a deeper
+  dip among the unstable rates past it cannot win;
 - the answer is an interval (the rates where the curve falls at least half as fast as at its
   steepest) with a suggestion inside it (the steepest point), not a point pretending to precision.
 The model (and an optimizer passed in, with its state) is restored afterwards.
@@ -199,12 +200,9 @@ def _analyse(
         return losses, np.zeros_like(losses), math.nan, math.nan, math.nan
     m, slope = smooth_slope(u, _running_median(losses), width)
     nan = (m, slope, math.nan, math.nan, math.nan)
-    bottom = int(np.argmin(m))
+    noise = _scatter(losses - m)
+    bottom = _first_bottom(m, 5.0 * noise)
     fall = m[: bottom + 1].max() - m[bottom]
-    residual = losses[: bottom + 1] - m[: bottom + 1]
-    noise = 1.4826 * float(
-        np.median(np.abs(residual - np.median(residual)))
-    )  # the scatter about the fit (MAD)
     if bottom == 0 or not fall > max(5.0 * noise, 1e-12 * abs(m[bottom])):  # no descent worth the name
         return nan
     top = int(np.argmax(m[: bottom + 1]))  # the descent runs from the highest point before the bottom
@@ -217,6 +215,26 @@ def _analyse(
     while hi < bottom and slope[hi + 1] <= 0.5 * slope[i]:
         hi += 1
     return m, slope, float(lrs[i]), float(lrs[lo]), float(lrs[hi])
+
+
+def _scatter(residual: np.ndarray) -> float:
+    """The raw curve's scatter about the fit, robustly (1.4826 MAD: the standard deviation for noise)."""
+    return 1.4826 * float(np.median(np.abs(residual - np.median(residual))))
+
+
+def _first_bottom(m: np.ndarray, significant: float, rise: float = 0.05) -> int:
+    """The lowest point before the curve first climbs back by `rise` of its fall so far (once the fall is
+    `significant`): past that the rates are too large, and a later dip (a chaotic regime, a saturated
+    output) is not a descent to suggest from."""
+    low, peak = 0, m[0]
+    for i in range(1, len(m)):
+        if m[i] < m[low]:
+            low = i
+        elif peak - m[low] > significant and m[i] - m[low] > rise * (peak - m[low]):
+            break
+        if low == 0:
+            peak = max(peak, m[i])
+    return low
 
 
 def _running_median(values: np.ndarray, k: int = 5) -> np.ndarray:
