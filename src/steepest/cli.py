@@ -708,6 +708,9 @@ def sweep(dataset: str, lr: str, momentum: str | None, hidden: tuple[str, ...], 
     except KeyboardInterrupt:
         where = f"; the finished trials are in {journal}: run the same command to resume" if journal else ""
         raise Failure(f"interrupted{where}", INTERRUPTED) from None
+    errors = [t["result"]["reason"] for t in result.trials if t["result"].get("error")]
+    if len(errors) == len(result.trials):
+        raise Failure(f"every trial failed; the first with {errors[0]}")
     if plot:
         write_figure(result.plot(x=x_axis, y=y_axis), plot)
     if as_json:

@@ -142,6 +142,7 @@ def run_sweep(
     """st.sweep of train_trial over the space, on the executor named."""
     from steepest.sweep import sweep
 
+    _data(space["dataset"], None, 0)  # a dataset that cannot be loaded fails here, not in every trial
     client = start_client(scheduler, workers) if executor == "dask" or scheduler else None
     try:
         return sweep(
