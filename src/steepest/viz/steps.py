@@ -75,6 +75,7 @@ def plot_convergence(
     if tol is not None:
         ax.axhline(tol, color="k", ls="--", lw=1, label=f"tol {tol:g}")
     ax.set_xscale("symlog", linthresh=10)
+    ax.set_xlim(left=0)
     ax.set_xlabel("iteration t (log scale past 10)")
     ax.set_ylabel("gradient norm ||grad f(x_t)||")
     ax.grid(alpha=0.3, which="both")
