@@ -89,3 +89,18 @@ def test_bad_input_is_one_line(args, words):
     done = run(*args, "--journal", "") if args[0] == "sweep" else run(*args)
     assert done.returncode == 1 and done.stderr.startswith("steepest: ")
     assert all(w in done.stderr for w in words) and "Traceback" not in done.stderr
+
+
+def test_minimize_knows_lbfgs_the_self_choosing_steps_and_wolfe():
+    done = run("minimize", "(1-x)**2 + 100*(y-x**2)**2", "--x0", "-1.5,2", "--method", "lbfgs", "--tol", "1e-8",
+               "--json")
+    out = json.loads(done.stdout)
+    assert out["converged"] and out["status"] == "gtol" and out["n_iter"] <= 66
+    done = run("minimize", "x**2 + 5*sin(x)", "--x0", "-5", "--lr", "bb", "--json")
+    assert json.loads(done.stdout)["converged"]
+    done = run("compare", "x**2 + 10*y**2", "--x0", "-4,1", "--methods", "gd,lbfgs", "--line-search", "wolfe",
+               "--json")
+    assert done.returncode == 0, done.stderr
+    assert all(r["converged"] for r in json.loads(done.stdout).values())
+    bad = run("minimize", "x**2", "--lr", "fast")
+    assert bad.returncode == 2 and "neither a number nor one of bb" in bad.stderr

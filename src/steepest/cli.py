@@ -31,6 +31,8 @@ import click
 __all__ = ["cli", "main"]
 
 METHODS = ("gd", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "adamw")
+MINIMIZERS = (*METHODS, "lbfgs")  # minimize and compare also know L-BFGS (it is not an optimizer for fit)
+STEP_NAMES = ("bb", "bb1", "bb2", "polyak")
 DATASETS = ("or", "and", "xor", "linear", "moons", "circles", "spirals", "digits")
 ACTIVATIONS = ("tanh", "relu", "sigmoid")
 _ROWS = 12  # iterations shown at each end of a long table
@@ -265,21 +267,33 @@ def grad(expr: str, at: str | None, variables: str | None, explain: bool, graph:
                    "or divides by 0")
 
 
+def step_size(text: str) -> float | str:
+    """--lr: a number, or the name of a step size that chooses itself."""
+    if text.lower() in STEP_NAMES:
+        return text.lower()
+    try:
+        return float(text)
+    except ValueError:
+        raise click.BadParameter(f"{text!r} is neither a number nor one of {', '.join(STEP_NAMES)}") from None
+
+
 def optimizer_options(command: Callable) -> Callable:
     """--lr --momentum --tol --max-iter --line-search, shared by minimize and compare."""
     options = [
-        click.option("--lr", type=float, help="Learning rate (step size) eta."),
+        click.option("--lr", type=step_size, metavar="LR", help="Learning rate (step size) eta, or a step "
+                     f"that chooses itself: {', '.join(STEP_NAMES)}."),
         click.option("--momentum", type=float, help="Momentum coefficient (momentum, nesterov)."),
         click.option("--tol", type=float, help="Stop when the gradient norm is below this."),
         click.option("--max-iter", type=int, help="Stop after this many iterations."),
-        click.option("--line-search", type=click.Choice(["armijo"]), help="Backtracking steps."),
+        click.option("--line-search", type=click.Choice(["armijo", "wolfe"]),
+                     help="Backtracking (Armijo) or strong Wolfe steps."),
     ]
     for option in reversed(options):
         command = option(command)
     return command
 
 
-def settings(lr: float | None, momentum: float | None, tol: float | None, max_iter: int | None,
+def settings(lr: float | str | None, momentum: float | None, tol: float | None, max_iter: int | None,
              line_search: str | None, keep_path: str | None = None) -> dict:
     given = {"lr": lr, "momentum": momentum, "tol": tol, "max_iter": max_iter, "line_search": line_search,
              "keep_path": keep_spec(keep_path)}
@@ -354,7 +368,7 @@ def plot_result(f: Any, results: dict, filename: str, title: str) -> None:
 @click.argument("expr")
 @click.option("--x0", metavar="POINT", help="Start: 1,2 or x=1,y=2 (default 1 for each variable).")
 @click.option("--vars", "variables", metavar="NAMES", help="Variable order (default: alphabetical).")
-@click.option("--method", type=click.Choice(METHODS), default="gd", show_default=True)
+@click.option("--method", type=click.Choice(MINIMIZERS), default="gd", show_default=True)
 @optimizer_options
 @click.option("--plot", metavar="FILE", callback=IMAGE, help="Draw the descent (.png .svg .pdf).")
 @click.option("--animate", metavar="FILE.gif", callback=suffix("gif"), help="Write the descent as a GIF.")
@@ -363,7 +377,7 @@ def plot_result(f: Any, results: dict, filename: str, title: str) -> None:
               "all, every:K or last:N.")
 @click.option("--json", "as_json", is_flag=True, help="Print {x, fun, n_iter, converged, reason, path}.")
 @friendly
-def minimize(expr: str, x0: str | None, variables: str | None, method: str, lr: float | None,
+def minimize(expr: str, x0: str | None, variables: str | None, method: str, lr: float | str | None,
              momentum: float | None, tol: float | None, max_iter: int | None, line_search: str | None,
              plot: str | None, animate: str | None, show_all: bool, keep_path: str | None,
              as_json: bool) -> None:
@@ -390,7 +404,7 @@ def minimize(expr: str, x0: str | None, variables: str | None, method: str, lr: 
     if as_json:
         emit_json({"variables": list(f.variables), "x": _flat(res.x), "fun": float(res.fun),
                    "n_iter": int(res.n_iter), "converged": bool(res.converged), "reason": str(res.reason),
-                   "path": [_flat(p) for p in res.path],
+                   "status": getattr(res, "status", ""), "path": [_flat(p) for p in res.path],
                    "iters": [int(k) for k in getattr(res, "iters", range(len(res.path)))]})
     else:
         click.echo(f"minimize f({', '.join(f.variables)}) = {f.text}   method {method}")
@@ -409,12 +423,12 @@ def minimize(expr: str, x0: str | None, variables: str | None, method: str, lr: 
 @click.option("--x0", metavar="POINT", help="Start for every method: 1,2 or x=1,y=2 (default 1 each).")
 @click.option("--vars", "variables", metavar="NAMES", help="Variable order (default: alphabetical).")
 @click.option("--methods", default="gd,momentum,nesterov,adam", show_default=True,
-              help=f"Comma-separated, from: {', '.join(METHODS)}.")
+              help=f"Comma-separated, from: {', '.join(MINIMIZERS)}.")
 @optimizer_options
 @click.option("--plot", metavar="FILE", callback=IMAGE, help="Draw the race (.png .svg .pdf).")
 @click.option("--json", "as_json", is_flag=True, help="Print x, fun, n_iter, converged, reason per method.")
 @friendly
-def compare(expr: str, x0: str | None, variables: str | None, methods: str, lr: float | None,
+def compare(expr: str, x0: str | None, variables: str | None, methods: str, lr: float | str | None,
             momentum: float | None, tol: float | None, max_iter: int | None, line_search: str | None,
             plot: str | None, as_json: bool) -> None:
     """Race several optimizers on EXPR from one start; a table of the iterations each needed.
@@ -425,9 +439,9 @@ def compare(expr: str, x0: str | None, variables: str | None, methods: str, lr: 
     f = expression(expr, variables)
     start = point(x0, f.variables, "--x0", default=1.0)
     chosen = [m.strip() for m in methods.split(",") if m.strip()]
-    bad = [m for m in chosen if m not in METHODS]
+    bad = [m for m in chosen if m not in MINIMIZERS]
     if bad or not chosen:
-        raise Failure(f"--methods: unknown method {bad[0]!r}; choose from {', '.join(METHODS)}" if bad
+        raise Failure(f"--methods: unknown method {bad[0]!r}; choose from {', '.join(MINIMIZERS)}" if bad
                       else "--methods: name at least one method")
     opts = settings(lr, momentum, tol, max_iter, line_search)
     results = {}
