@@ -92,8 +92,8 @@ def test_bad_input_is_one_line(args, words):
 
 
 def test_minimize_knows_lbfgs_the_self_choosing_steps_and_wolfe():
-    done = run("minimize", "(1-x)**2 + 100*(y-x**2)**2", "--x0", "-1.5,2", "--method", "lbfgs", "--tol", "1e-8",
-               "--json")
+    done = run("minimize", "(1-x)**2 + 100*(y-x**2)**2", "--x0", "-1.5,2", "--method", "lbfgs",
+               "--tol", "1e-8", "--json")
     out = json.loads(done.stdout)
     assert out["converged"] and out["status"] == "gtol" and out["n_iter"] <= 66
     done = run("minimize", "x**2 + 5*sin(x)", "--x0", "-5", "--lr", "bb", "--json")
