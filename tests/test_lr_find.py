@@ -155,6 +155,18 @@ def test_digits_suggestion_reaches_96_percent_held_out_and_the_seeds_agree():
     assert accuracy(model, X_te.astype(np.float32), y_te) >= 0.96  # what lr=0.003 reaches
 
 
+def test_minibatch_runs_are_the_same_for_the_same_seed_and_differ_between_seeds():
+    X, y = st.data.moons(200, noise=0.2, seed=0)
+    model = nn.MLP([2, 16, 1], activation="relu", seed=0)
+    a = st.lr_find(model, X, y, loss="bce_with_logits", optimizer="adam", batch_size=32, seed=5)
+    b = st.lr_find(model, X, y, loss="bce_with_logits", optimizer="adam", batch_size=32, seed=5)
+    assert a.suggestion == b.suggestion and a.interval == b.interval and a.spread == b.spread
+    for x, z in zip(a.losses, b.losses, strict=True):
+        np.testing.assert_array_equal(x, z)
+    assert not np.array_equal(a.losses[0][:20], a.losses[1][:20])  # each seed draws its own minibatches
+    assert a.agree
+
+
 # --- nothing is left changed ----------------------------------------------------------------------------
 def test_the_model_and_its_optimizer_are_restored():
     X, y = st.data.moons(100, seed=1)
