@@ -77,10 +77,17 @@ def test_graphs_name_every_node(demo_dir):
         assert text in relu, text
 
 
+def test_step_size_and_learning_rate_sections(demo_dir):
+    page = (demo_dir / "index.html").read_text(encoding="utf-8")
+    for name in ("step_sizes", "step_sizes_paths", "lr_find", "sweep"):
+        assert (demo_dir / "figures" / f"{name}.png").is_file() and f"figures/{name}.png" in page
+    assert "L-BFGS" in page and "Barzilai-Borwein" in page and "lr_find" in page
+
+
 def test_quick_leaves_out_the_slow_figures(demo_dir):
     from steepest.demo import EXAMPLES as SECTIONS
 
-    assert len(SECTIONS) == 11
+    assert len(SECTIONS) == 13
     assert not (demo_dir / "figures" / "momentum.gif").exists()  # --quick leaves out the GIF and the surface
     assert not (demo_dir / "figures" / "gradient_surface.png").exists()
 

@@ -242,7 +242,7 @@ def test_x0_is_not_mutated_and_the_kind_comes_back():
 
 
 @pytest.mark.parametrize("kwargs, words", [
-    (dict(method="newton"), ["unknown method 'newton'", "gd", "adamw"]),
+    (dict(method="newton"), ["unknown method 'newton'", "gd", "adamw", "lbfgs"]),
     (dict(lr=0.0), ["lr", "0.0"]),
     (dict(lr=-1), ["lr", "-1"]),
     (dict(method="momentum", momentum=1.0), ["momentum", "[0, 1)", "1.0"]),
@@ -255,7 +255,10 @@ def test_x0_is_not_mutated_and_the_kind_comes_back():
     (dict(tol=-1e-3), ["tol", "-0.001"]),
     (dict(max_iter=-1), ["max_iter", "-1"]),
     (dict(max_iter=2.5), ["max_iter"]),
-    (dict(line_search="wolfe"), ["line_search", "armijo"]),
+    (dict(line_search="goldstein"), ["line_search", "armijo", "wolfe"]),
+    (dict(method="lbfgs", momentum=0.9), ["lbfgs", "momentum", "memory"]),
+    (dict(method="lbfgs", memory=0), ["lbfgs", "memory", "0"]),
+    (dict(lr="fast"), ["lr", "'fast'", "bb", "polyak"]),
     (dict(time_limit=0), ["time_limit"]),
 ])
 def test_bad_arguments_raise_value_errors_that_name_them(kwargs, words):

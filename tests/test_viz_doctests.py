@@ -10,7 +10,7 @@ pytest.importorskip("matplotlib")
 
 MODULES = ["steepest.viz", "steepest.viz._mpl", "steepest.viz._nodes", "steepest.viz.animate",
            "steepest.viz.curves", "steepest.viz.descent", "steepest.viz.explain", "steepest.viz.graph",
-           "steepest.viz.race"]
+           "steepest.viz.race", "steepest.viz.lr_find", "steepest.viz.sweep", "steepest.viz.steps"]
 
 
 @pytest.mark.parametrize("name", MODULES)

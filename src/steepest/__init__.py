@@ -66,7 +66,9 @@ from steepest.ops.shape import (
     swapaxes,
     transpose,
 )
+from steepest.optim.lr_find import LRFind, lr_find
 from steepest.optim.minimize import Result, minimize
+from steepest.sweep import SweepResult, sweep
 from steepest.train import EarlyStopping, History, fit
 from steepest.transforms import directional_derivative, grad, hessian, hvp, jacobian, jvp, value_and_grad, vjp
 from steepest.viz.graph import draw_graph, explain, graph_dot, show_graph  # viz loads matplotlib lazily
@@ -83,8 +85,8 @@ __all__ = [
     "reshape", "transpose", "swapaxes", "broadcast_to", "squeeze", "expand_dims", "getitem",
     "concatenate", "stack",
     "explain", "draw_graph", "show_graph", "graph_dot",
-    "optim", "minimize", "Result",
-    "nn", "data", "fit", "History", "EarlyStopping",
+    "optim", "minimize", "Result", "lr_find", "LRFind",
+    "nn", "data", "fit", "History", "EarlyStopping", "sweep", "SweepResult",
     "parse", "ExprError",
     "grad", "value_and_grad", "vjp", "jvp", "directional_derivative", "jacobian", "hessian", "hvp",
     "jacfwd", "jacrev", "vmap",

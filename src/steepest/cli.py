@@ -4,6 +4,8 @@
     steepest minimize "x**2 + 5*sin(x)" --x0 -5 --lr 0.1 --plot descent.png
     steepest compare "x**2 + 10*y**2" --x0 -2,1 --methods gd,momentum,nesterov,adam --plot race.png
     steepest train xor --hidden 8 --epochs 2000 --plot xor.png
+    steepest lr-find digits --batch-size 64 --plot lr.png
+    steepest sweep xor --lr 0.1,0.5,2 --momentum 0,0.9 --executor processes --plot sweep.png
     steepest demo --out steepest-demo
 
 Everything heavy (NumPy work, matplotlib, the optimizers, the networks) is imported inside the
@@ -29,7 +31,10 @@ import click
 __all__ = ["cli", "main"]
 
 METHODS = ("gd", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "adamw")
+MINIMIZERS = (*METHODS, "lbfgs")  # minimize and compare also know L-BFGS (it is not an optimizer for fit)
+STEP_NAMES = ("bb", "bb1", "bb2", "polyak")
 DATASETS = ("or", "and", "xor", "linear", "moons", "circles", "spirals", "digits")
+ACTIVATIONS = ("tanh", "relu", "sigmoid")
 _ROWS = 12  # iterations shown at each end of a long table
 INTERRUPTED = 130  # the exit status of a command stopped by Ctrl-C (128 + SIGINT), as shells use
 
@@ -262,21 +267,33 @@ def grad(expr: str, at: str | None, variables: str | None, explain: bool, graph:
                    "or divides by 0")
 
 
+def step_size(text: str) -> float | str:
+    """--lr: a number, or the name of a step size that chooses itself."""
+    if text.lower() in STEP_NAMES:
+        return text.lower()
+    try:
+        return float(text)
+    except ValueError:
+        raise click.BadParameter(f"{text!r} is neither a number nor one of {', '.join(STEP_NAMES)}") from None
+
+
 def optimizer_options(command: Callable) -> Callable:
     """--lr --momentum --tol --max-iter --line-search, shared by minimize and compare."""
     options = [
-        click.option("--lr", type=float, help="Learning rate (step size) eta."),
+        click.option("--lr", type=step_size, metavar="LR", help="Learning rate (step size) eta, or a step "
+                     f"that chooses itself: {', '.join(STEP_NAMES)}."),
         click.option("--momentum", type=float, help="Momentum coefficient (momentum, nesterov)."),
         click.option("--tol", type=float, help="Stop when the gradient norm is below this."),
         click.option("--max-iter", type=int, help="Stop after this many iterations."),
-        click.option("--line-search", type=click.Choice(["armijo"]), help="Backtracking steps."),
+        click.option("--line-search", type=click.Choice(["armijo", "wolfe"]),
+                     help="Backtracking (Armijo) or strong Wolfe steps."),
     ]
     for option in reversed(options):
         command = option(command)
     return command
 
 
-def settings(lr: float | None, momentum: float | None, tol: float | None, max_iter: int | None,
+def settings(lr: float | str | None, momentum: float | None, tol: float | None, max_iter: int | None,
              line_search: str | None, keep_path: str | None = None) -> dict:
     given = {"lr": lr, "momentum": momentum, "tol": tol, "max_iter": max_iter, "line_search": line_search,
              "keep_path": keep_spec(keep_path)}
@@ -351,7 +368,7 @@ def plot_result(f: Any, results: dict, filename: str, title: str) -> None:
 @click.argument("expr")
 @click.option("--x0", metavar="POINT", help="Start: 1,2 or x=1,y=2 (default 1 for each variable).")
 @click.option("--vars", "variables", metavar="NAMES", help="Variable order (default: alphabetical).")
-@click.option("--method", type=click.Choice(METHODS), default="gd", show_default=True)
+@click.option("--method", type=click.Choice(MINIMIZERS), default="gd", show_default=True)
 @optimizer_options
 @click.option("--plot", metavar="FILE", callback=IMAGE, help="Draw the descent (.png .svg .pdf).")
 @click.option("--animate", metavar="FILE.gif", callback=suffix("gif"), help="Write the descent as a GIF.")
@@ -360,7 +377,7 @@ def plot_result(f: Any, results: dict, filename: str, title: str) -> None:
               "all, every:K or last:N.")
 @click.option("--json", "as_json", is_flag=True, help="Print {x, fun, n_iter, converged, reason, path}.")
 @friendly
-def minimize(expr: str, x0: str | None, variables: str | None, method: str, lr: float | None,
+def minimize(expr: str, x0: str | None, variables: str | None, method: str, lr: float | str | None,
              momentum: float | None, tol: float | None, max_iter: int | None, line_search: str | None,
              plot: str | None, animate: str | None, show_all: bool, keep_path: str | None,
              as_json: bool) -> None:
@@ -387,7 +404,7 @@ def minimize(expr: str, x0: str | None, variables: str | None, method: str, lr: 
     if as_json:
         emit_json({"variables": list(f.variables), "x": _flat(res.x), "fun": float(res.fun),
                    "n_iter": int(res.n_iter), "converged": bool(res.converged), "reason": str(res.reason),
-                   "path": [_flat(p) for p in res.path],
+                   "status": getattr(res, "status", ""), "path": [_flat(p) for p in res.path],
                    "iters": [int(k) for k in getattr(res, "iters", range(len(res.path)))]})
     else:
         click.echo(f"minimize f({', '.join(f.variables)}) = {f.text}   method {method}")
@@ -406,12 +423,12 @@ def minimize(expr: str, x0: str | None, variables: str | None, method: str, lr: 
 @click.option("--x0", metavar="POINT", help="Start for every method: 1,2 or x=1,y=2 (default 1 each).")
 @click.option("--vars", "variables", metavar="NAMES", help="Variable order (default: alphabetical).")
 @click.option("--methods", default="gd,momentum,nesterov,adam", show_default=True,
-              help=f"Comma-separated, from: {', '.join(METHODS)}.")
+              help=f"Comma-separated, from: {', '.join(MINIMIZERS)}.")
 @optimizer_options
 @click.option("--plot", metavar="FILE", callback=IMAGE, help="Draw the race (.png .svg .pdf).")
 @click.option("--json", "as_json", is_flag=True, help="Print x, fun, n_iter, converged, reason per method.")
 @friendly
-def compare(expr: str, x0: str | None, variables: str | None, methods: str, lr: float | None,
+def compare(expr: str, x0: str | None, variables: str | None, methods: str, lr: float | str | None,
             momentum: float | None, tol: float | None, max_iter: int | None, line_search: str | None,
             plot: str | None, as_json: bool) -> None:
     """Race several optimizers on EXPR from one start; a table of the iterations each needed.
@@ -422,9 +439,9 @@ def compare(expr: str, x0: str | None, variables: str | None, methods: str, lr: 
     f = expression(expr, variables)
     start = point(x0, f.variables, "--x0", default=1.0)
     chosen = [m.strip() for m in methods.split(",") if m.strip()]
-    bad = [m for m in chosen if m not in METHODS]
+    bad = [m for m in chosen if m not in MINIMIZERS]
     if bad or not chosen:
-        raise Failure(f"--methods: unknown method {bad[0]!r}; choose from {', '.join(METHODS)}" if bad
+        raise Failure(f"--methods: unknown method {bad[0]!r}; choose from {', '.join(MINIMIZERS)}" if bad
                       else "--methods: name at least one method")
     opts = settings(lr, momentum, tol, max_iter, line_search)
     results = {}
@@ -607,6 +624,115 @@ def save_model(model: Any, filename: str) -> None:
     else:
         raise Failure("--save: this installation of steepest cannot save models yet")
     click.echo(f"wrote {written or filename}", err=True)  # the real name: "m" is written as m.npz
+
+
+@cli.command("lr-find", context_settings=_EXPR_COMMAND, short_help="The learning-rate range test.")
+@click.argument("target")
+@click.option("--x0", metavar="POINT", help="For a formula: the start, 1,2 or x=1,y=2 (default 1 each).")
+@click.option("--vars", "variables", metavar="NAMES", help="For a formula: variable order.")
+@click.option("--method", type=click.Choice(METHODS), default="gd", show_default=True, help="For a formula.")
+@click.option("--optimizer", type=click.Choice(METHODS), default="adam", show_default=True,
+              help="For a dataset.")
+@click.option("--hidden", default="8", show_default=True, help="For a dataset: hidden sizes, e.g. 16,16.")
+@click.option("--activation", default="tanh", show_default=True, type=click.Choice(ACTIVATIONS))
+@click.option("--momentum", type=float, help="Momentum coefficient (momentum, nesterov).")
+@click.option("--batch-size", type=int, help="For a dataset: a minibatch per step (default: the whole set).")
+@click.option("--lr-min", type=float, default=1e-6, show_default=True)
+@click.option("--lr-max", type=float, default=10.0, show_default=True)
+@click.option("--steps", type=int, default=100, show_default=True, help="Rates tried per run.")
+@click.option("--seeds", type=int, default=3, show_default=True, help="Runs, each with its own minibatches.")
+@click.option("--seed", type=int, default=0, show_default=True, help="The first run's seed (and the data's).")
+@click.option("--plot", metavar="FILE", callback=IMAGE, help="Loss against lr, the interval shaded.")
+@click.option("--json", "as_json", is_flag=True, help="Print {suggestion, interval, spread, agree, ...}.")
+@friendly
+def lr_find_command(target: str, x0: str | None, variables: str | None, method: str, optimizer: str,
+                    hidden: str, activation: str, momentum: float | None, batch_size: int | None,
+                    lr_min: float, lr_max: float, steps: int, seeds: int, seed: int, plot: str | None,
+                    as_json: bool) -> None:
+    """The range test on TARGET, a dataset (as `steepest train` would train it) or a formula.
+
+    \b
+    steepest lr-find digits --optimizer adam --batch-size 64 --plot lr.png
+    steepest lr-find "x**2 + 5*sin(x)" --x0 -5
+    """
+    from steepest.tuning import find_lr
+
+    found, what = find_lr(target, x0=x0, variables=variables, method=method, optimizer=optimizer,
+                          hidden=hidden, activation=activation, momentum=momentum, batch_size=batch_size,
+                          seed=seed, lr_min=lr_min, lr_max=lr_max, steps=steps, seeds=seeds)
+    if plot:
+        write_figure(found.plot(title=f"range test: {what}"), plot)
+    if as_json:
+        emit_json({"suggestion": found.suggestion, "interval": list(found.interval), "spread": found.spread,
+                   "agree": found.agree, "suggestions": found.suggestions, "reasons": found.reasons})
+        return
+    click.echo(f"lr-find: {what}")
+    click.echo(found.summary())
+    for k, reason in enumerate(found.reasons):
+        click.echo(f"  seed {seed + k}: {reason}")
+
+
+@cli.command(context_settings=_HELP, short_help="Grid or random search of training settings (resumable).")
+@click.argument("dataset")
+@click.option("--lr", default="0.01,0.1,1", show_default=True, help="Learning rates, comma-separated.")
+@click.option("--momentum", help="Momenta, e.g. 0,0.9 (used by momentum and nesterov).")
+@click.option("--hidden", multiple=True, help="Hidden sizes, one option per architecture: --hidden 8 "
+              "--hidden 16,16 (default 8).")
+@click.option("--optimizer", default="momentum", show_default=True,
+              help=f"Comma-separated, from: {', '.join(METHODS)}.")
+@click.option("--seeds", default="0", show_default=True, help="Seeds of the weights, comma-separated.")
+@click.option("--epochs", type=int, default=200, show_default=True)
+@click.option("--activation", default="tanh", show_default=True, type=click.Choice(ACTIVATIONS))
+@click.option("--batch-size", type=int, help="Minibatch size (default: the whole set).")
+@click.option("--random", "random", type=int, metavar="N", help="Random search of N trials: lr log-uniform "
+              "and momentum uniform between the smallest and largest given, the rest chosen among the "
+              "values.")
+@click.option("--executor", type=click.Choice(["serial", "processes", "dask"]), default="serial",
+              show_default=True)
+@click.option("--scheduler", metavar="ADDRESS",
+              help="A Dask scheduler, e.g. tcp://10.0.0.5:8786 (implies dask).")
+@click.option("--workers", type=int, help="Processes (or LocalCluster workers) to use.")
+@click.option("--journal", default="sweep.jsonl", show_default=True, metavar="FILE",
+              help="Record of finished trials; the same command with it resumes ('' for none).")
+@click.option("--plot", metavar="FILE", callback=IMAGE, help="Heatmap of the final loss over --x and --y.")
+@click.option("--x", "x_axis", default="lr", show_default=True, help="The heatmap's x setting.")
+@click.option("--y", "y_axis", default="momentum", show_default=True, help="The heatmap's y setting.")
+@click.option("--json", "as_json", is_flag=True, help="Print every trial and the best.")
+@friendly
+def sweep(dataset: str, lr: str, momentum: str | None, hidden: tuple[str, ...], optimizer: str, seeds: str,
+          epochs: int, activation: str, batch_size: int | None, random: int | None, executor: str,
+          scheduler: str | None, workers: int | None, journal: str, plot: str | None, x_axis: str,
+          y_axis: str, as_json: bool) -> None:
+    """Train an MLP on DATASET for every combination of the settings (or N random ones); a table of every
+    trial's loss, accuracy, epochs and stop reason, and the best settings.
+
+    \b
+    steepest sweep xor --lr 0.1,0.5,2 --momentum 0,0.9 --hidden 4 --hidden 8 --plot sweep.png
+    steepest sweep moons --optimizer adam --lr 0.001,0.1 --random 20 --executor processes
+    steepest sweep digits --scheduler tcp://10.0.0.5:8786 --lr 0.001,0.003,0.01 --batch-size 64
+    """
+    from steepest.tuning import numbers, run_sweep, sweep_space
+
+    fixed = {"dataset": dataset, "epochs": epochs, "activation": activation, "batch_size": batch_size}
+    optimizers = [m.strip() for m in optimizer.split(",") if m.strip()]
+    space = sweep_space(numbers(lr, "--lr"), numbers(momentum, "--momentum"), list(hidden) or ["8"],
+                        optimizers, numbers(seeds, "--seeds", int), fixed, random)
+    try:
+        result = run_sweep(space, executor, scheduler, workers, journal or None, random, seed=0)
+    except KeyboardInterrupt:
+        where = f"; the finished trials are in {journal}: run the same command to resume" if journal else ""
+        raise Failure(f"interrupted{where}", INTERRUPTED) from None
+    errors = [t["result"]["reason"] for t in result.trials if t["result"].get("error")]
+    if len(errors) == len(result.trials):
+        raise Failure(f"every trial failed; the first with {errors[0]}")
+    if plot:
+        write_figure(result.plot(x=x_axis, y=y_axis), plot)
+    if as_json:
+        emit_json({"trials": result.rows(), "best": result.best_config, "n_run": result.n_run,
+                   "n_resumed": result.n_resumed})
+        return
+    click.echo(result.table())
+    click.echo(result.summary())
 
 
 @cli.command(context_settings=_HELP, short_help="Every worked example: figures and an HTML page.")

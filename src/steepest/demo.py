@@ -22,6 +22,7 @@ import numpy as np
 
 import steepest as st
 from steepest.demo_page import write_page
+from steepest.demo_tuning import choosing_lr, step_sizes
 
 __all__ = ["run_demo", "Section", "EXAMPLES"]
 
@@ -460,7 +461,7 @@ def momentum(ctx: Context) -> Section:
 
 EXAMPLES: list[Callable[[Context], Section]] = [
     descent_1d, learning_rates, directional, partials, xy_steps, circuit, relu_neuron, sigmoid_neuron,
-    linear_regression, or_xor, momentum,
+    linear_regression, or_xor, momentum, step_sizes, choosing_lr,
 ]
 
 

@@ -7,8 +7,10 @@ conditions, and `minimize`.
     True
 """
 
-from steepest.optim import line_search, lr_scheduler, parallel, rules, schedules, stopping
-from steepest.optim.line_search import Armijo
+from steepest.optim import lbfgs, line_search, lr_scheduler, parallel, rules, schedules, steps, stopping
+from steepest.optim.lbfgs import LBFGS
+from steepest.optim.line_search import Armijo, StrongWolfe
+from steepest.optim.lr_find import LRFind, lr_find
 from steepest.optim.minimize import minimize
 from steepest.optim.optimizers import (
     GD,
@@ -28,6 +30,7 @@ from steepest.optim.parallel import get_num_threads, set_num_threads
 from steepest.optim.result import Result
 from steepest.optim.rules import RULES, make_rule
 from steepest.optim.schedules import constant, cosine, exponential, inverse_time, step_decay, warmup
+from steepest.optim.steps import BB, Polyak
 
 __all__ = [
     "minimize", "Result", "Optimizer", "GD", "SGD", "Momentum", "Nesterov", "Adagrad", "RMSProp", "RMSprop",
@@ -35,5 +38,5 @@ __all__ = [
     "OPTIMIZERS", "make_optimizer", "RULES", "make_rule", "Armijo",
     "constant", "step_decay", "exponential", "inverse_time", "cosine", "warmup",
     "set_num_threads", "get_num_threads", "rules", "schedules", "stopping", "line_search", "parallel",
-    "lr_scheduler",
+    "lr_scheduler", "StrongWolfe", "BB", "Polyak", "LBFGS", "lr_find", "LRFind", "steps", "lbfgs",
 ]

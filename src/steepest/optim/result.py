@@ -36,6 +36,8 @@ class Result:
         n_iter: updates made.   n_fev, n_gev: evaluations of f and of its gradient.
         converged: True when a convergence test (tol, ftol, xtol) stopped the run.
         reason: why it stopped, as a sentence.
+        status: the same as a short code: "gtol", "ftol", "xtol" (converged); "max_iter", "time_limit",
+            "callback", "stop" (another condition), "diverged", "line_search", "interrupted".
         path: x0 and the iterates that minimize's keep_path kept (by default every one, for runs of up
             to 10,000 iterations), shape (len(iters), *x0.shape); the last is x.
         values: f along the path.   grad_norms: gradient norms along the path.
@@ -61,6 +63,7 @@ class Result:
     method: str = ""
     iters: np.ndarray | None = None
     interrupted: bool = False
+    status: str = ""
 
     def __post_init__(self) -> None:
         if self.iters is None:
@@ -70,6 +73,7 @@ class Result:
         return [
             ("converged", str(self.converged)),
             ("reason", self.reason),
+            ("status", self.status),
             ("method", self.method),
             ("x", _short(self.x)),
             ("fun", f"{self.fun:.6g}"),

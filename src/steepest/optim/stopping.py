@@ -58,6 +58,7 @@ class Condition:
     """Base of the halting conditions: `check(progress) -> reason or None`."""
 
     converged = False  # does stopping here mean a solution was found?
+    code = "stop"  # the short name of the reason, Result.status
 
     def start(self, p: Progress) -> None:
         """Called once, at the starting point, before the first check."""
@@ -86,6 +87,11 @@ class AnyOf(Condition):
     def converged(self) -> bool:  # type: ignore[override]
         return self._last is not None and self._last.converged
 
+    @property
+    def last_code(self) -> str:
+        """The code of the condition that stopped the run."""
+        return "stop" if self._last is None else getattr(self._last, "last_code", self._last.code)
+
     def start(self, p):
         for c in self.conditions:
             c.start(p)
@@ -102,6 +108,8 @@ class AnyOf(Condition):
 class GradTol(Condition):
     """||grad f(x)|| < tol: a stationary point, to tolerance (checked at x0 too)."""
 
+    code = "gtol"
+
     converged = True
 
     def __init__(self, tol: float):
@@ -116,6 +124,8 @@ class GradTol(Condition):
 
 class FTol(Condition):
     """|f_k - f_{k-1}| <= ftol max(1, |f_k|): f no longer changes (absolute near 0, relative above 1)."""
+
+    code = "ftol"
 
     converged = True
 
@@ -135,6 +145,8 @@ class FTol(Condition):
 class XTol(Condition):
     """||x_k - x_{k-1}|| <= xtol max(1, ||x_k||): the point no longer moves."""
 
+    code = "xtol"
+
     converged = True
 
     def __init__(self, xtol: float):
@@ -153,6 +165,8 @@ class XTol(Condition):
 class MaxIter(Condition):
     """n_iter >= max_iter: the budget of updates is spent (not a convergence)."""
 
+    code = "max_iter"
+
     def __init__(self, max_iter: int):
         self.max_iter = max_iter
 
@@ -165,6 +179,8 @@ class MaxIter(Condition):
 
 class TimeLimit(Condition):
     """A budget of wall-clock seconds (not a convergence)."""
+
+    code = "time_limit"
 
     def __init__(self, seconds: float):
         self.seconds = seconds
@@ -179,6 +195,8 @@ class TimeLimit(Condition):
 
 class Divergence(Condition):
     """f or the gradient is not finite, or f grew above f(x0) + factor max(1, |f(x0)|)."""
+
+    code = "diverged"
 
     def __init__(self, factor: float = 1e6):
         self.factor = factor
@@ -199,6 +217,8 @@ class Divergence(Condition):
 
 class Callback(Condition):
     """Calls fn(progress) after every update; fn returning True stops the run."""
+
+    code = "callback"
 
     def __init__(self, fn: Callable[[Progress], Any]):
         self.fn = fn
