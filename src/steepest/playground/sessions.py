@@ -129,6 +129,11 @@ class TrainingSession:
         if self.stop.is_set():
             return
         self.running.clear()
+        # fit asks early stopping before the callbacks: the epoch that stopped it was not seen there
+        seen = len(self.loss) - self.offset
+        self.loss.extend(hist.loss[seen:])
+        self.test_loss.extend(hist.val_loss[seen:])
+        self.epoch = self.offset + hist.epochs
         self.reason = hist.stopped_reason
         self.publish(self.frame("done", reason=self.reason))
 

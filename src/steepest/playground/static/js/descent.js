@@ -169,17 +169,21 @@ const Descent = {
       Plotly.react(surface, s.traces, s.layout, PLOT_CONFIG);
       return;
     }
-    Plotly.react(box, figure.traces, figure.layout, PLOT_CONFIG).then(() => {
-      if (box._clickBound) return;
+    Plotly.react(box, figure.traces, figure.layout, PLOT_CONFIG);
+    if (!box._clickBound) {
       box._clickBound = true;
-      box.on("plotly_click", (event) => this.click(event));
-    });
+      box.addEventListener("click", (event) => this.click(event, box));
+    }
   },
 
-  click(event) {  // choose the start where the plot was clicked
-    const p = event.points && event.points[0];
-    if (!p || !this.land) return;
-    $("#d-start").value = this.land.dims === 1 ? fmt(p.x) : `${fmt(p.x)}, ${fmt(p.y)}`;
+  click(event, box) {  // choose the start where the plot area was clicked (pixels to the axes' values)
+    const L = box._fullLayout;
+    if (!L || !this.land || this.surface) return;
+    const r = box.getBoundingClientRect();
+    const px = event.clientX - r.left - L.xaxis._offset, py = event.clientY - r.top - L.yaxis._offset;
+    if (px < 0 || py < 0 || px > L.xaxis._length || py > L.yaxis._length) return;
+    const x = L.xaxis.p2c(px), y = L.yaxis.p2c(py);
+    $("#d-start").value = this.land.dims === 1 ? fmt(x, 3) : `${fmt(x, 3)}, ${fmt(y, 3)}`;
     this.changed(false);
   },
 

@@ -42,7 +42,8 @@ const Graph = {
     return out;
   },
 
-  async build(values, step = 0) {
+  async build(values, step) {
+    const before = this.g && this.g.text;
     try {
       this.g = await api("/api/graph", { formula: $("#g-formula").value, values: values || this.values() });
       showError($("#g-error"), null);
@@ -62,6 +63,7 @@ const Graph = {
       svg.textContent = "Graphviz's dot program is not installed here, so only the drawing above is shown " +
         "(make setup installs Graphviz).";
     }
+    if (step === undefined) step = before === this.g.text ? this.s : 0;  // new values, same graph: same step
     this.go(Math.min(step, this.g.steps.length));
   },
 

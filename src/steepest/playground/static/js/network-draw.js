@@ -93,7 +93,7 @@ const NetworkDraw = {
                hoverinfo: "skip" };
     } else {
       const z = rows((m) => (show.discretize ? (out.value[m] >= 0 ? 1 : -1) : out.value[m]));
-      heat = { type: "heatmap", x: ticks, y: ticks, z, zmin: -1, zmax: 1, colorscale: DIVERGING, zsmooth: "best",
+      heat = { type: "heatmap", x: ticks, y: ticks, z, zmin: -1, zmax: 1, colorscale: DIVERGING, zsmooth: "fast",
                showscale: false, hovertemplate: "(%{x:.2f}, %{y:.2f})<br>output %{z:.3f}<extra></extra>" };
     }
     const traces = [heat, this.points(setup, setup.train, "training", "#fff")];

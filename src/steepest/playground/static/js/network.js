@@ -194,7 +194,20 @@ const Network = {
     if (m.type === "done" || m.type === "paused") { this.running = false; this.buttons(); }
     if (m.type === "done") $("#n-reason").textContent = `Stopped: ${m.reason}`;
     NetworkDraw.extendLoss($("#n-loss"), m.curve);
-    this.redraw();
+    this.schedule(m.type !== "frame");
+  },
+
+  // draw the latest frame, at most every DRAW_MS while training (a slow machine skips frames, never lags)
+  schedule(now) {
+    const DRAW_MS = 150;
+    if (this.drawTimer && !now) return;
+    clearTimeout(this.drawTimer);
+    const wait = now ? 0 : Math.max(0, DRAW_MS - (performance.now() - (this.drawnAt || 0)));
+    this.drawTimer = setTimeout(() => {
+      this.drawTimer = null;
+      this.drawnAt = performance.now();
+      this.redraw();
+    }, wait);
   },
 
   redraw() {
