@@ -40,8 +40,9 @@ def url():
 def browser():
     profile = tempfile.mkdtemp(prefix="steepest-chromium-")  # a fresh profile, removed after
     with sync_api.sync_playwright() as p:
-        context = p.chromium.launch_persistent_context(profile, executable_path=CHROMIUM, args=ARGS,
-                                                       headless=True, viewport={"width": 1500, "height": 1000})
+        context = p.chromium.launch_persistent_context(
+            profile, executable_path=CHROMIUM, args=ARGS, headless=True,
+            viewport={"width": 1500, "height": 1000})
         yield context
         context.close()
     shutil.rmtree(profile, ignore_errors=True)
@@ -80,7 +81,8 @@ def race(page, formula, start, runners):
     page.evaluate("(r) => { Descent.runners = r; Descent.drawRunners(); Descent.changed(true); }", runners)
     set_range(page, "#d-speed", 60)
     page.wait_for_timeout(450)  # the inputs' debounce (300 ms) has fired
-    page.wait_for_function("() => Descent.land && Descent.land.text === document.querySelector('#d-formula').value")
+    page.wait_for_function("() => Descent.land && "
+                           "Descent.land.text === document.querySelector('#d-formula').value")
     page.click("#d-play")
     page.wait_for_function(f"() => document.querySelectorAll('#d-results td.reason.converged, "
                            f"#d-results td.reason.stopped').length === {len(runners)}")
@@ -148,8 +150,8 @@ def test_network_trains_xor_to_full_test_accuracy(page, url):
     page.click("#n-datasets button[data-dataset='xor']")
     page.fill("#n-max-epochs", "300")
     page.dispatch_event("#n-max-epochs", "change")
-    page.wait_for_function("() => Network.setup && Network.state.dataset === 'xor' && Network.frame.epoch === 0 "
-                           "&& Network.state.max_epochs === 300")
+    page.wait_for_function("() => Network.setup && Network.state.dataset === 'xor' "
+                           "&& Network.frame.epoch === 0 && Network.state.max_epochs === 300")
     page.click("#n-play")
     page.wait_for_selector("#n-reason:has-text('completed 300 epochs')", timeout=30_000)
     assert page.text_content("#n-reason") == "Stopped: completed 300 epochs"
@@ -164,8 +166,8 @@ def test_network_trains_xor_to_full_test_accuracy(page, url):
 
 
 def test_network_url_reproduces_the_state_and_multiclass_shows_a_confusion_matrix(page, url):
-    state = "dataset=spiral&classes=3&hidden=8,6&features=x1,x2,sinx1,sinx2&activation=relu&optimizer=adam&lr=0.01" \
-            "&batch_size=20&noise=10&patience=20&max_epochs=40&show_test=1"
+    state = ("dataset=spiral&classes=3&hidden=8,6&features=x1,x2,sinx1,sinx2&activation=relu&optimizer=adam"
+             "&lr=0.01&batch_size=20&noise=10&patience=20&max_epochs=40&show_test=1")
     open_room(page, url, f"network?{state}")
     page.wait_for_function("() => Network.setup && Network.setup.classes === 3")
     assert page.input_value("#n-activation") == "relu" and page.input_value("#n-optimizer") == "adam"

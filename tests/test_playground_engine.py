@@ -145,15 +145,15 @@ def fit_as_the_session_does(p):
     cfg = p.config
     opt = st.optim.make_optimizer(cfg.optimizer, p.model.parameters(), lr=cfg.lr)
     stopper = st.EarlyStopping(cfg.patience, monitor="val_loss") if cfg.patience else None
-    return st.fit(p.model, network.features(p.X_train, cfg.features), p.y_train, loss=p.objective, optimizer=opt,
-                  epochs=cfg.max_epochs, batch_size=cfg.batch_size, seed=cfg.seed,
+    return st.fit(p.model, network.features(p.X_train, cfg.features), p.y_train, loss=p.objective,
+                  optimizer=opt, epochs=cfg.max_epochs, batch_size=cfg.batch_size, seed=cfg.seed,
                   validation_data=(network.features(p.X_test, cfg.features), p.y_test),
                   early_stopping=stopper, progress=False)
 
 
 def test_the_session_s_stop_reason_and_weights_are_st_fit_s():
-    config = {"dataset": "circle", "noise": 50, "lr": 0.3, "patience": 10, "max_epochs": 400, "hidden": [4, 2],
-              "regularization": "l2", "reg_rate": 0.001}
+    config = {"dataset": "circle", "noise": 50, "lr": 0.3, "patience": 10, "max_epochs": 400,
+              "hidden": [4, 2], "regularization": "l2", "reg_rate": 0.001}
     inbox = Inbox()
     session = TrainingSession(inbox)
     session.configure(config)

@@ -31,7 +31,9 @@ def post(client, path, body):
 def test_page_scripts_and_plotly_are_served(client):
     page = client.get("/")
     assert page.status_code == 200 and "steepest" in page.text and "/vendor/plotly.min.js" in page.text
-    for name in ("app.js", "common.js", "descent.js", "descent-plot.js", "network.js", "network-draw.js", "graph.js"):
+    scripts = ("app.js", "common.js", "descent.js", "descent-plot.js", "network.js", "network-draw.js",
+               "graph.js")
+    for name in scripts:
         assert f"/static/js/{name}" in page.text
         assert client.get(f"/static/js/{name}").status_code == 200
     assert client.get("/static/css/playground.css").status_code == 200
@@ -137,8 +139,9 @@ def test_graph_of_the_seeds_example(client):
     assert names == ["x", "y", "q", "z", "f"]
     first, second = g["steps"]
     assert names[first["node"]] == "f" and first["upstream"] == 1
-    assert [(names[p["input"]], p["local"], p["product"]) for p in first["parts"]] == [("q", -4, -4), ("z", 3, 3)]
-    assert [(names[p["input"]], p["local"], p["product"]) for p in second["parts"]] == [("x", 1, -4), ("y", 1, -4)]
+    parts = lambda step: [(names[p["input"]], p["local"], p["product"]) for p in step["parts"]]
+    assert parts(first) == [("q", -4, -4), ("z", 3, 3)]
+    assert parts(second) == [("x", 1, -4), ("y", 1, -4)]
     x, y, z = (st.tensor(v, requires_grad=True, name=n) for v, n in ((-2.0, "x"), (5.0, "y"), (-4.0, "z")))
     assert g["explain"] == st.explain((x + y) * z)
     assert g["dot"].startswith("digraph steepest")
@@ -171,14 +174,17 @@ def test_malformed_bodies_are_4xx(client, path):
     ({"formula": "x**2", "runners": [{"method": "newton-raphson"}]}, "method must be one of"),
     ({"formula": "x**2", "runners": [{"method": "gd", "lr": -1}]}, "lr must be in"),
     ({"formula": "x**2", "runners": [{"method": "gd", "lr": "fast"}]}, "lr must be a finite number"),
-    ({"formula": "x**2", "runners": [{"method": "gd", "hyper": {"momentum": 0.9}}]}, "gd takes no hyperparameters"),
-    ({"formula": "x**2", "runners": [{"method": "momentum", "hyper": {"momentum": 2}}]}, "momentum must be in"),
+    ({"formula": "x**2", "runners": [{"method": "gd", "hyper": {"momentum": 0.9}}]},
+     "gd takes no hyperparameters"),
+    ({"formula": "x**2", "runners": [{"method": "momentum", "hyper": {"momentum": 2}}]},
+     "momentum must be in"),
     ({"formula": "x**2", "runners": [{"method": "gd"}] * 9}, "1 to 8 methods"),
     ({"formula": "x**2", "start": [1, 2]}, "start must hold 1 number"),
     ({"formula": "x**2", "max_iter": 10**7}, "max_iter must be between"),
     ({"formula": "x**2", "tol": float("inf")}, "tol must be a finite number"),
     ({"formula": 42}, "formula must be a string"),
-    ({"formula": "x**2", "runners": [{"method": "gd", "line_search": "magic"}]}, "line_search must be one of"),
+    ({"formula": "x**2", "runners": [{"method": "gd", "line_search": "magic"}]},
+     "line_search must be one of"),
 ])
 def test_bad_descent_settings_are_400s_that_say_what(client, body, words):
     r = client.post("/api/descent/run", content=json.dumps(body).replace("Infinity", "1e999"),
@@ -261,7 +267,8 @@ def test_network_socket_with_an_uploaded_csv(client):
 
 
 @pytest.mark.parametrize("message, words", [
-    ("{oops", "not valid JSON"), ("[1]", 'a JSON object with a "type"'), ('{"type": "dance"}', "unknown message type"),
+    ("{oops", "not valid JSON"), ("[1]", 'a JSON object with a "type"'),
+    ('{"type": "dance"}', "unknown message type"),
     ('{"type": "config", "config": {"hidden": [9]}}', "hidden must list up to 6 layer widths of 1 to 8"),
     ('{"type": "config", "config": {"batch_size": 31}}', "batch_size must be between 1 and 30"),
     ('{"type": "config", "config": {"features": ["x3"]}}', "features must be a non-empty list"),

@@ -36,12 +36,13 @@ PRESETS: list[dict[str, Any]] = [  # the seeds' examples, and the classic pictur
     {"name": "x y: a saddle, no minimum", "formula": "x*y", "start": [4, -3], "view": [-6, 6, -6, 6],
      "max_iter": 30, "runners": [_gd(0.2)]},
     {"name": "a ravine: gd zigzags, momentum runs", "formula": "0.05*x**2 + 5*y**2", "start": [-5, 1],
-     "view": [-6, 6, -3, 3], "runners": [_gd(0.19), {"method": "momentum", "lr": 0.04, "hyper": {"momentum": 0.9}},
-                                         {"method": "nesterov", "lr": 0.04, "hyper": {"momentum": 0.9}}]},
+     "view": [-6, 6, -3, 3],
+     "runners": [_gd(0.19), {"method": "momentum", "lr": 0.04, "hyper": {"momentum": 0.9}},
+                 {"method": "nesterov", "lr": 0.04, "hyper": {"momentum": 0.9}}]},
     {"name": "Rosenbrock's banana", "formula": "(1 - x)**2 + 100*(y - x**2)**2", "start": [-1.5, 2],
      "view": [-2, 2, -1, 3], "max_iter": 5000,
-     "runners": [{"method": "adam", "lr": 0.05}, {"method": "momentum", "lr": 0.0005, "hyper": {"momentum": 0.9}},
-                 _gd(0.001)]},
+     "runners": [{"method": "adam", "lr": 0.05},
+                 {"method": "momentum", "lr": 0.0005, "hyper": {"momentum": 0.9}}, _gd(0.001)]},
 ]
 
 
@@ -88,7 +89,8 @@ def _view(body: dict, dims: int) -> list[float]:
     for i in range(dims):
         lo, hi = view[2 * i], view[2 * i + 1]
         if not lo < hi or hi - lo > 1e6:
-            raise BadRequest(f"view: each axis needs low < high and a span of at most 1e6, got {lo:g}..{hi:g}")
+            raise BadRequest(f"view: each axis needs low < high and a span of at most 1e6, "
+                             f"got {lo:g}..{hi:g}")
     return view
 
 
@@ -108,7 +110,8 @@ def landscape(body: dict) -> dict:
     ay = np.linspace(view[2], view[3], ARROWS + 2)[1:-1]
     gx, gy = np.meshgrid(ax, ay)
     _, (dx, dy) = evaluate(f, gx, gy)
-    arrows = {"x": gx.ravel(), "y": gy.ravel(), "u": -dx.ravel(), "v": -dy.ravel()}  # -grad f: steepest descent
+    # -grad f: the direction of steepest descent at each point
+    arrows = {"x": gx.ravel(), "y": gy.ravel(), "u": -dx.ravel(), "v": -dy.ravel()}
     return {"dims": 2, "variables": f.variables, "text": f.text, "view": view, "x": x, "y": y, "z": z,
             "arrows": arrows}
 
@@ -140,7 +143,8 @@ def _settings(runner: Any, index: int) -> dict[str, Any]:
 
 
 def _label(kwargs: dict[str, Any]) -> str:
-    parts = [kwargs["method"], f"lr {kwargs['lr']:g}" if isinstance(kwargs["lr"], float) else f"lr {kwargs['lr']}"]
+    lr = kwargs["lr"]
+    parts = [kwargs["method"], f"lr {lr:g}" if isinstance(lr, float) else f"lr {lr}"]
     parts += [f"{k} {v:g}" for k, v in kwargs.items() if k in known.SLIDERS]
     if "line_search" in kwargs:
         parts.append(kwargs["line_search"])

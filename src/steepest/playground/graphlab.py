@@ -64,9 +64,11 @@ def layout(nodes: list[Any]) -> list[tuple[int, float]]:
     row = [0.0] * len(nodes)
     for c in range(max(col) + 1):
         members = [k for k in range(len(nodes)) if col[k] == c]
-        def key(k: int) -> float:
+
+        def key(k: int, c: int = c) -> float:
             ins = [row[index[id(x)]] for x in nodes[k].inputs if col[index[id(x)]] < c]
             return sum(ins) / len(ins) if ins else float(k)
+
         members.sort(key=key)
         for r, k in enumerate(members):
             row[k] = r - (len(members) - 1) / 2
@@ -98,6 +100,7 @@ def build(body: dict) -> dict:
                      "value_text": _backprop.fmt(n.value), "grad": n.grad,
                      "grad_text": None if n.grad is None else _backprop.fmt(n.grad),
                      "inputs": [index[id(x)] for x in n.inputs], "col": places[k][0], "row": places[k][1]})
-    grads = {n.name: n.grad for n in nodes if n.op is None and n.tensor is not None and n.tensor.requires_grad}
+    grads = {n.name: n.grad for n in nodes
+             if n.op is None and n.tensor is not None and n.tensor.requires_grad}
     return {"text": f.text, "variables": f.variables, "values": values, "value": out.data, "grads": grads,
             "nodes": rows, "steps": steps, "explain": explain, "svg": svg, "dot": dot}

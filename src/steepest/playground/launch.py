@@ -38,6 +38,7 @@ def bind(host: str, port: int) -> socket.socket:
 
 
 def _server(host: str) -> Any:
+    import plotly  # noqa: F401 - the page's charts; missing, the server should not start
     import uvicorn
 
     from steepest.playground.server import create_app
@@ -63,8 +64,8 @@ def serve(host: str = "127.0.0.1", port: int = 8765, open_browser: bool = True, 
         open_browser: open the page in the default browser once the server listens.
         echo: where to say the address (print by default).
     """
-    sock = bind(host, port)
     server = _server(host)
+    sock = bind(host, port)
     url = _url(host, sock)
     echo(f"steepest playground at {url} (Ctrl-C stops it)")
     if open_browser:
@@ -91,8 +92,8 @@ class Background:
         self.url = ""
 
     def __enter__(self) -> str:
-        sock = bind(self.host, self.port)
         self.server = _server(self.host)
+        sock = bind(self.host, self.port)
         self.url = _url(self.host, sock)
         self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [sock]}, daemon=True)
         self.thread.start()

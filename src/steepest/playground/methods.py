@@ -13,7 +13,7 @@ import functools
 import inspect
 from typing import Any
 
-__all__ = ["methods", "line_searches", "adaptive_steps", "SLIDERS", "CANDIDATES"]
+__all__ = ["methods", "method_names", "line_searches", "adaptive_steps", "SLIDERS", "CANDIDATES"]
 
 # hyperparameters the page gives a slider: (low, high, step)
 SLIDERS: dict[str, tuple[float, float, float]] = {

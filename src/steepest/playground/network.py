@@ -17,6 +17,7 @@ from steepest.playground._json import rounded
 from steepest.playground.fields import BadRequest, choice, integer, number
 
 __all__ = ["FEATURES", "ACTIVATIONS", "REGULARIZERS", "Config", "Problem", "read_config", "build", "snapshot",
+           "features", "grid", "input_maps",
            "metrics", "penalty", "NEURON_GRID", "OUTPUT_GRID"]
 
 # name -> (label, the feature from the points X of shape (n, 2))
@@ -62,15 +63,18 @@ def read_config(body: dict) -> Config:
     hidden = body.get("hidden", list(base.hidden))
     if not isinstance(hidden, list) or len(hidden) > MAX_LAYERS or any(
             isinstance(h, bool) or not isinstance(h, int) or not 1 <= h <= MAX_NEURONS for h in hidden):
-        raise BadRequest(f"hidden must list up to {MAX_LAYERS} layer widths of 1 to {MAX_NEURONS}; got {hidden!r}")
+        raise BadRequest(f"hidden must list up to {MAX_LAYERS} layer widths of 1 to {MAX_NEURONS}; "
+                         f"got {hidden!r}")
     upload = body.get("upload")
     if upload is not None and not isinstance(upload, str):
         raise BadRequest(f"upload must be the id the CSV upload returned, got {upload!r}")
     return Config(
         dataset=choice(body, "dataset", names, base.dataset), upload=upload,
-        noise=integer(body, "noise", base.noise, 0, 50), train_pct=integer(body, "train_pct", base.train_pct, 10, 90),
+        noise=integer(body, "noise", base.noise, 0, 50),
+        train_pct=integer(body, "train_pct", base.train_pct, 10, 90),
         batch_size=integer(body, "batch_size", base.batch_size, 1, 30),
-        seed=integer(body, "seed", base.seed, 0, 2**31 - 1), classes=integer(body, "classes", base.classes, 2, 6),
+        seed=integer(body, "seed", base.seed, 0, 2**31 - 1),
+        classes=integer(body, "classes", base.classes, 2, 6),
         features=tuple(dict.fromkeys(features)), hidden=tuple(hidden),
         activation=choice(body, "activation", ACTIVATIONS, base.activation),
         optimizer=choice(body, "optimizer", list(st.optim.OPTIMIZERS), base.optimizer),
@@ -207,11 +211,15 @@ def _predict(problem: Problem, X: np.ndarray) -> np.ndarray:
     return (z[:, 0] > 0).astype(np.int64)  # a logit above 0 is a probability above 1/2
 
 
+def _parts(problem: Problem) -> tuple:
+    return ("train", problem.X_train, problem.y_train), ("test", problem.X_test, problem.y_test)
+
+
 def metrics(problem: Problem) -> dict[str, Any]:
     """Data loss on both parts, the penalty, and for classification accuracy and the test confusion matrix."""
     out: dict[str, Any] = {}
     with st.no_grad():
-        for part, X, y in (("train", problem.X_train, problem.y_train), ("test", problem.X_test, problem.y_test)):
+        for part, X, y in _parts(problem):
             z = st.tensor(_layer_outputs(problem.model, features(X, problem.config.features))[-1])
             target = y if problem.outputs > 1 else y.reshape(-1, 1).astype(float)
             out[f"{part}_loss"] = float(problem.data_loss(z, target).data)
@@ -219,7 +227,7 @@ def metrics(problem: Problem) -> dict[str, Any]:
         out["penalty"] = float(getattr(penalty(problem.model, cfg.regularization, cfg.reg_rate), "data", 0.0))
     if problem.data.task == "classification":
         k = problem.data.classes
-        for part, X, y in (("train", problem.X_train, problem.y_train), ("test", problem.X_test, problem.y_test)):
+        for part, X, y in _parts(problem):
             pred = _predict(problem, X)
             out[f"{part}_accuracy"] = float(np.mean(pred == y))
             if part == "test":

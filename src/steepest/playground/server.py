@@ -25,7 +25,6 @@ import json
 import shutil
 from collections import OrderedDict
 from collections.abc import Callable
-from importlib import resources
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -36,7 +35,7 @@ from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.requests import Request
-from starlette.responses import FileResponse, JSONResponse, Response
+from starlette.responses import FileResponse, Response
 from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 from starlette.websockets import WebSocket, WebSocketDisconnect
@@ -230,7 +229,8 @@ def create_app(allowed_hosts: list[str] | None = None) -> Starlette:
     page = STATIC / "index.html"
     routes = [
         Route("/", lambda request: FileResponse(page, headers={"Cache-Control": "no-store"})),
-        Route("/vendor/plotly.min.js", lambda request: FileResponse(plotly_js(), media_type="text/javascript")),
+        Route("/vendor/plotly.min.js",
+              lambda request: FileResponse(plotly_js(), media_type="text/javascript")),
         Route("/api/info", lambda request: _json(_info(request.app.state.uploads))),
         Route("/api/parse", _endpoint(_parse), methods=["POST"]),
         Route("/api/descent/landscape", _endpoint(descent.landscape), methods=["POST"]),
@@ -246,8 +246,3 @@ def create_app(allowed_hosts: list[str] | None = None) -> Starlette:
     app.state.uploads = _Uploads()
     return app
 
-
-def static_files() -> list[str]:
-    """The page's files as installed (a check that the package data came along)."""
-    root = resources.files("steepest.playground") / "static"
-    return sorted(p.name for p in root.iterdir())

@@ -59,7 +59,8 @@ class TrainingSession:
             data = datasets.make(config.dataset, config.noise / 100, config.seed, config.classes)
         self.halt()
         self.problem = network.build(config, data)
-        self.optimizer = st.optim.make_optimizer(config.optimizer, self.problem.model.parameters(), lr=config.lr)
+        params = self.problem.model.parameters()
+        self.optimizer = st.optim.make_optimizer(config.optimizer, params, lr=config.lr)
         self.epoch = self.offset = self.sent = 0
         self.loss, self.test_loss, self.reason = [], [], None
         return self.setup_message()
@@ -175,8 +176,10 @@ class TrainingSession:
         def points(X: np.ndarray, y: np.ndarray) -> dict:
             return {"x": X[:, 0], "y": X[:, 1], "label": y}
 
-        return {**self.frame(), "type": "setup", "task": data.task, "classes": data.classes, "domain": data.domain,
+        return {**self.frame(), "type": "setup", "task": data.task, "classes": data.classes,
+                "domain": data.domain,
                 "train": points(p.X_train, p.y_train), "test": points(p.X_test, p.y_test),
                 "features": [{"name": f, "label": network.FEATURES[f][0]} for f in cfg.features],
-                "inputs": network.input_maps(cfg, data.domain), "hidden": list(cfg.hidden), "outputs": p.outputs,
+                "inputs": network.input_maps(cfg, data.domain), "hidden": list(cfg.hidden),
+                "outputs": p.outputs,
                 "grids": {"neuron": network.NEURON_GRID, "output": network.OUTPUT_GRID}}
