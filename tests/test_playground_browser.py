@@ -133,6 +133,7 @@ def test_descent_shows_the_parse_error_with_its_caret(page, url):
     assert text.splitlines()[0] == f"bad formula, {err.value}"
     assert text.splitlines()[1:] == err.value.pointer("").splitlines()
     assert "write x**2" in text and text.splitlines()[2] == " ^"
+    shot(page, "descent-parse-error")
 
 
 def test_descent_click_chooses_the_start(page, url):
@@ -234,5 +235,5 @@ def test_graph_neuron_preset(page, url):
     page.wait_for_function("() => Graph.g && Graph.g.text === '(y - max(0, w*x + b))**2'")
     page.click("#g-all")
     grads = page.eval_on_selector_all("#g-grads td.grad", "cells => cells.map(c => c.textContent)")
-    assert grads == ["-4", "20", "4", "4"]  # y, w, x, b as the page lists the leaves
+    assert grads == ["4", "20", "4", "-4"]  # b, w, x, y: the variables in order
     shot(page, "graph-neuron")

@@ -3,6 +3,8 @@
 // and the surface. `i` is the row of every path shown so far (the animation's clock).
 "use strict";
 
+const TRAIL = 25;  // iterations whose steps are drawn as segments on the curve
+
 const DescentPlot = {
   // finite values only, for the axis range (a diverged path must not stretch the picture away)
   range(values) {
@@ -21,9 +23,12 @@ const DescentPlot = {
     (runs || []).forEach((run, k) => {
       const n = Math.min(i, run.path.length - 1);
       const color = COLORS[k % COLORS.length];
-      traces.push({ x: run.path.slice(0, n + 1), y: run.values.slice(0, n + 1), mode: "lines+markers",
-                    name: run.label, line: { color, width: 1 }, marker: { color, size: 6 }, opacity: 0.8,
+      const from = Math.max(0, n - TRAIL);  // the last steps joined up; older iterates stay as dots
+      traces.push({ x: run.path.slice(0, n + 1), y: run.values.slice(0, n + 1), mode: "markers", name: run.label,
+                    legendgroup: run.label, marker: { color, size: 6 }, opacity: 0.85,
                     hovertemplate: "x = %{x:.4g}<br>f = %{y:.4g}<extra>%{fullData.name}</extra>" });
+      traces.push({ x: run.path.slice(from, n + 1), y: run.values.slice(from, n + 1), mode: "lines", showlegend: false,
+                    legendgroup: run.label, line: { color, width: 1 }, opacity: 0.6, hoverinfo: "skip" });
       const x = run.path[n], y = run.values[n], s = run.slopes[n];
       if (x !== null && y !== null && s !== null) {  // the tangent: f(x_t) + f'(x_t) (x - x_t)
         const h = span / 10;
@@ -97,26 +102,27 @@ const DescentPlot = {
 
   surface(land, runs, i) {
     const traces = [{ type: "surface", x: land.x, y: land.y, z: land.z, colorscale: "YlGnBu", reversescale: true,
-                      opacity: 0.9, showscale: false, name: "f" }];
+                      opacity: 0.7, showscale: false, name: "f", hoverinfo: "skip" }];
     (runs || []).forEach((run, k) => {
       const n = Math.min(i, run.path.length - 1);
       const rows = run.path.slice(0, n + 1);
       traces.push({ type: "scatter3d", x: rows.map((p) => p[0]), y: rows.map((p) => p[1]),
                     z: run.values.slice(0, n + 1), mode: "lines+markers", name: run.label,
-                    line: { color: COLORS[k % COLORS.length], width: 5 },
-                    marker: { size: 3, color: COLORS[k % COLORS.length] } });
+                    line: { color: COLORS[k % COLORS.length], width: 7 },
+                    marker: { size: 4, color: COLORS[k % COLORS.length], line: { color: "#fff", width: 1 } } });
     });
     const zr = this.range([land.z]);
-    const layout = { margin: { l: 0, r: 0, t: 10, b: 0 }, showlegend: true, legend: { x: 0, y: 1 },
+    const layout = { margin: { l: 0, r: 0, t: 10, b: 0 }, showlegend: true,
+                     legend: { orientation: "h", x: 0, y: 1.02, yanchor: "bottom" },
                      scene: { xaxis: { title: { text: land.variables[0] } }, yaxis: { title: { text: land.variables[1] } },
                               zaxis: { title: { text: "f" }, range: zr }, aspectmode: "cube" } };
     return { traces, layout };
   },
 
   layout(land, xtitle, ytitle) {
-    return { margin: { l: 50, r: 10, t: 10, b: 40 }, hovermode: "closest", showlegend: true,
-             legend: { x: 0.01, y: 0.99, bgcolor: "rgba(255,255,255,0.8)" }, uirevision: land.text + land.view.join(","),
-             xaxis: { title: { text: xtitle }, range: [land.view[0], land.view[1]], zeroline: false },
+    return { margin: { l: 50, r: 10, t: 30, b: 40 }, hovermode: "closest", showlegend: true,
+             legend: { orientation: "h", x: 0, y: 1.01, yanchor: "bottom" }, uirevision: land.text + land.view.join(","),
+             xaxis: { title: { text: xtitle }, range: [land.view[0], land.view[1]], zeroline: false, constrain: "domain" },
              yaxis: { title: { text: ytitle }, zeroline: false } };
   },
 };

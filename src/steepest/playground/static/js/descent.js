@@ -17,7 +17,11 @@ const Descent = {
     const info = App.info;
     info.descent_presets.forEach((p, k) => option($("#d-preset"), k, p.name));
     $("#d-preset").addEventListener("change", (e) => { if (e.target.value !== "") this.preset(+e.target.value); });
-    $("#d-formula").addEventListener("input", debounce(() => { this.view = null; this.changed(true); }, 300));
+    $("#d-formula").addEventListener("input", debounce(() => {
+      this.view = null;
+      $("#d-preset").value = "";
+      this.changed(true);
+    }, 300));
     for (const id of ["#d-start", "#d-tol", "#d-maxiter"]) {
       $(id).addEventListener("input", debounce(() => this.changed(false), 250));
     }
@@ -88,13 +92,29 @@ const Descent = {
     this.runs = null;
     this.i = 0;
     saveState("descent", this.state());
-    if (formula || !this.land) await this.fetchLandscape();
+    if (formula || !this.land || this.viewMoved()) await this.fetchLandscape();
     this.draw();
+  },
+
+  // without a preset's view: a square around 0 that holds the start with room to spare
+  autoView(dims) {
+    const start = this.start() || [];
+    const r = Math.max(2, ...start.map((v) => Math.ceil(Math.abs(v) * 1.6)));
+    return dims === 2 ? [-r, r, -r, r] : [-r, r];
+  },
+
+  viewMoved() {
+    return !this.view && this.land && this.land.view.join() !== this.autoView(this.land.dims).join();
   },
 
   async fetchLandscape() {
     const body = { formula: $("#d-formula").value };
     if (this.view) body.view = this.view;
+    else {  // the number of variables decides the view's shape: ask for the formula's first
+      try {
+        body.view = this.autoView((await api("/api/parse", body)).variables.length);
+      } catch (err) { /* the landscape request below reports it */ }
+    }
     try {
       this.land = await api("/api/descent/landscape", body);
       showError($("#d-error"), null);

@@ -136,8 +136,11 @@ const Graph = {
       });
     });
     const xs = g.nodes.map(X), ys = g.nodes.map(Y);
+    const x0 = Math.min(...xs) - 1.6, x1 = Math.max(...xs) + 1.6, extra = Math.max(0, 16 - (x1 - x0)) / 2;
+    const rows = Math.round((Math.max(...ys) - Math.min(...ys)) / 1.5) + 1;
+    $("#g-graph").style.height = `${Math.min(520, 90 + rows * 95)}px`;  // a small graph is not blown up
     const layout = { shapes, annotations: notes, margin: { l: 5, r: 5, t: 5, b: 5 }, showlegend: false,
-                     xaxis: { visible: false, range: [Math.min(...xs) - 1.6, Math.max(...xs) + 1.6] },
+                     xaxis: { visible: false, range: [x0 - extra, x1 + extra] },
                      yaxis: { visible: false, range: [Math.min(...ys) - 1.2, Math.max(...ys) + 1.2], scaleanchor: "x" },
                      plot_bgcolor: "#fff", dragmode: "pan" };
     Plotly.react($("#g-graph"), [{ x: xs, y: ys, mode: "markers", marker: { opacity: 0 }, hoverinfo: "skip" }],
@@ -168,8 +171,9 @@ const Graph = {
   drawGrads(known) {
     const body = $("#g-grads tbody");
     body.textContent = "";
-    this.g.nodes.forEach((n, k) => {
-      if (n.kind !== "leaf") return;
+    const leaves = this.g.nodes.map((n, k) => [n, k]).filter(([n]) => n.kind === "leaf");
+    leaves.sort((a, b) => this.g.variables.indexOf(a[0].name) - this.g.variables.indexOf(b[0].name));
+    leaves.forEach(([n, k]) => {  // in the variables' order, as the inputs above
       const tr = element("tr");
       tr.appendChild(element("td", {}, n.name));
       tr.appendChild(element("td", { class: "num" }, n.value_text));

@@ -115,7 +115,8 @@ const NetworkDraw = {
   lossChart(div) {
     const traces = [{ x: [], y: [], mode: "lines", name: "Training loss", line: { color: "#333", width: 1.5 } },
                     { x: [], y: [], mode: "lines", name: "Test loss", line: { color: BLUE, width: 1.5 } }];
-    Plotly.react(div, traces, { margin: { l: 40, r: 8, t: 6, b: 24 }, legend: { x: 1, xanchor: "right", y: 1 },
+    Plotly.react(div, traces, { margin: { l: 40, r: 8, t: 22, b: 24 },
+                                legend: { orientation: "h", x: 1, xanchor: "right", y: 1.02, yanchor: "bottom" },
                                 xaxis: { title: { text: "" }, zeroline: false }, yaxis: { zeroline: false, rangemode: "tozero" } },
                  { displayModeBar: false, responsive: true });
   },
