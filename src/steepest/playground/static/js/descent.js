@@ -290,7 +290,7 @@ const Descent = {
   drawTable() {
     const body = $("#d-results tbody");
     body.textContent = "";
-    (this.runs || this.runners.map((r) => ({ label: r.label || r.method, pending: true }))).forEach((run, k) => {
+    (this.runs || this.runners.map((r) => ({ label: r.label || `${r.method}, lr ${r.lr}`, pending: true }))).forEach((run, k) => {
       const tr = element("tr");
       const sw = element("span", { class: "swatch", style: `--c:${COLORS[k % COLORS.length]}` });
       const td0 = element("td");
