@@ -9,8 +9,9 @@ setup: $(STAMP)
 $(STAMP): pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e ".[dev,dask]"
+	$(PY) -m pip install --quiet -e ".[dev,dask,playground]"
 	command -v dot >/dev/null || (command -v apt-get >/dev/null && (apt-get install -y graphviz || (apt-get update && apt-get install -y graphviz))) || true
+	command -v chromium >/dev/null || (command -v apt-get >/dev/null && (apt-get install -y chromium chromium-driver || (apt-get update && apt-get install -y chromium chromium-driver))) || true
 	touch $(STAMP)
 
 lint: $(STAMP)

@@ -748,6 +748,23 @@ def demo(out: str, quick: bool) -> None:
     click.echo(f"open {page}")
 
 
+@cli.command(context_settings=_HELP, short_help="A local web page: descent, networks and backprop to touch.")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (127.0.0.1: this "
+              "machine only).")
+@click.option("--port", type=int, default=8765, show_default=True, help="Port (0: any free one).")
+@click.option("--no-browser", is_flag=True, help="Do not open the page in a browser.")
+@friendly
+def playground(host: str, port: int, no_browser: bool) -> None:
+    """Serve the playground (descent lab, network lab, graph lab) until Ctrl-C; every number by steepest."""
+    from steepest.playground import serve
+
+    try:
+        serve(host, port, open_browser=not no_browser, echo=lambda line: click.echo(line, err=True))
+    except ModuleNotFoundError as err:  # Starlette, uvicorn, websockets or plotly
+        raise Failure(f"steepest playground needs its extra: pip install 'steepest[playground]' "
+                      f"({err})") from None
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     """The console script `steepest` (and `python -m steepest`)."""
     try:
