@@ -179,7 +179,10 @@ def test_pause_step_and_lr():
     session.set_lr(0.3)
     assert session.optimizer.lr == 0.3
     session.play()
-    time.sleep(0.3)
+    deadline = time.monotonic() + 30
+    while session.epoch <= 2:  # training goes on (however loaded the machine is)
+        assert time.monotonic() < deadline, "play ran no epoch in 30 s"
+        time.sleep(0.01)
     session.pause()
     at = inbox.wait("paused")["epoch"]
     time.sleep(0.3)

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 pytest.importorskip("starlette")
-pytest.importorskip("httpx")
+pytest.importorskip("httpx2")  # what starlette.testclient imports first (then httpx)
 pytest.importorskip("plotly")
 
 from starlette.testclient import TestClient  # noqa: E402
