@@ -149,7 +149,7 @@ def test_non_scalar_output_draws_the_forward_pass_with_a_note():
     src = graph_dot(x * 2)
     assert "value [2, 4]" in src and "grad" not in src.split("label=")[-2]
     assert "shape (2,): gradients are shown for a single value" in src
-    assert "<table>" in show_graph(x * 2)._repr_html_()
+    assert "<table>" in show_graph(x * 2).table()
 
 
 def test_tensor_html_hook_never_raises():

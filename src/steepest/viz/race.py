@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from steepest.viz._mpl import as_path, finish, plt, vectorize
+from steepest.viz._mpl import as_path, finish, plt, readable, vectorize
 from steepest.viz.descent import _limits2d, draw_contour
 
 __all__ = ["plot_race"]
@@ -82,5 +82,6 @@ def plot_race(f: Callable, results: Mapping[str, Any], *, xlim: tuple[float, flo
     ax2.set_title("how fast each one goes down", fontsize=10)
     if title:
         fig.suptitle(title)
+    readable(fig)  # wider than a page: no text under 8 pt once shrunk to fit
     fig.tight_layout()
     return finish(fig, save)

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from steepest.viz._mpl import finish, plt
+from steepest.viz._mpl import finish, plt, readable
 
 __all__ = ["plot_convergence", "iterations_to"]
 
@@ -85,6 +85,7 @@ def plot_convergence(
         _bars(axes[0][1], results, tol, colors)
     if title:
         fig.suptitle(title)
+    readable(fig)  # wider than a page: no text under 8 pt once shrunk to fit
     fig.tight_layout()
     return finish(fig, save)
 
