@@ -16,6 +16,7 @@ import html
 import math
 import sys
 import time
+import warnings
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
@@ -472,7 +473,9 @@ class _Loop:
         h = self.history
         bar = None
         if show:
-            from tqdm.auto import tqdm  # a widget in a notebook, text elsewhere
+            with warnings.catch_warnings():  # without ipywidgets tqdm.auto draws text, and warns on import
+                warnings.simplefilter("ignore")
+                from tqdm.auto import tqdm  # a widget in a notebook, text elsewhere
 
             bar = tqdm(total=epochs, desc="fit", unit="epoch", leave=True, dynamic_ncols=True)
         try:
