@@ -109,18 +109,27 @@ def test_iterate_numbers_do_not_overlap(demo_figs, name):
 
 # --- legends, colours ------------------------------------------------------------------------------------
 def covered_points(ax):
+    """The data points that the legend's box touches (a marker partly hidden counts)."""
     legend = ax.get_legend().get_window_extent()
-    scatters = [c for c in ax.collections if isinstance(c, matplotlib.collections.PathCollection)]
-    points = np.concatenate([c.get_offsets() for c in scatters])
-    shown = ax.transData.transform(points)
-    return [tuple(p) for p, s in zip(points, shown, strict=True) if legend.contains(*s)]
+    hidden = []
+    for c in ax.collections:
+        if isinstance(c, matplotlib.collections.PathCollection):
+            r = np.sqrt(c.get_sizes()[0]) / 2 * ax.figure.dpi / 72  # the marker's radius in pixels
+            grown = legend.padded(r)
+            hidden += [tuple(p) for p in c.get_offsets() if grown.contains(*ax.transData.transform(p))]
+    return hidden
 
 
 def test_decision_boundary_legend_covers_no_point():
+    import matplotlib.pyplot as plt
+
     X, y = st.data.or_()
-    fig = sv.plot_decision_boundary(lambda P: P.sum(axis=1) - 0.5, X, y)
+    fig, axes = plt.subplots(1, 2, figsize=(11.5, 4.6))  # as `steepest train --plot` lays it out
+    sv.plot_decision_boundary(lambda P: P.sum(axis=1) - 0.5, X, y, ax=axes[1])
+    fig.tight_layout()
     fig.canvas.draw()
-    assert covered_points(fig.axes[0]) == []  # the old legend sat on (1, 1)
+    assert covered_points(axes[1]) == []  # the old legend sat on (1, 1)
+    plt.close(fig)
 
 
 def test_or_xor_legends_cover_no_point_and_the_loss_panels_share_a_scale(demo_figs):
