@@ -208,3 +208,39 @@ def test_xy_step_labels_are_readable_on_the_map(demo_figs):
             x, y = int(box.x0 + box.width / 2), int(height - (box.y0 + box.height / 2))
             back = pixels[y, x]
         assert contrast(matplotlib.colors.to_rgba(t.get_color()), back) >= 4.5, t.get_text()
+
+
+# --- the backend: chosen ones are kept -------------------------------------------------------------------
+BACKEND = ("import sys, steepest.viz as sv, matplotlib\n"
+           "sv.plot_lr([0.1, 0.05])\n"
+           "import matplotlib.pyplot as plt\n"
+           "print(matplotlib.get_backend().lower(), len(plt.get_fignums()))")
+
+
+def backend_after_a_figure(tmp_path, env_extra: dict, rc: str | None = None, prelude: str = "") -> list[str]:
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k not in ("MPLBACKEND", "DISPLAY", "WAYLAND_DISPLAY")}
+    env["MPLCONFIGDIR"] = str(tmp_path)
+    if rc is not None:
+        (tmp_path / "matplotlibrc").write_text(rc)
+    env.update(env_extra)
+    done = subprocess.run([sys.executable, "-c", prelude + BACKEND], capture_output=True, text=True, env=env,
+                          timeout=120)
+    assert done.returncode == 0, done.stderr
+    return done.stdout.split()
+
+
+def test_headless_with_nothing_chosen_falls_back_to_agg(tmp_path):
+    assert backend_after_a_figure(tmp_path, {}) == ["agg", "1"]  # and a script's figure stays in pyplot
+
+
+@pytest.mark.parametrize("how", ["env", "rc", "use", "pyplot"])
+def test_a_backend_already_chosen_is_kept(tmp_path, how):
+    env = {"MPLBACKEND": "svg"} if how == "env" else {}
+    rc = "backend: svg\n" if how == "rc" else None
+    prelude = {"use": "import matplotlib; matplotlib.use('svg')\n",
+               "pyplot": "import matplotlib; matplotlib.use('svg'); import matplotlib.pyplot\n"}.get(how, "")
+    assert backend_after_a_figure(tmp_path, env, rc, prelude)[0] == "svg"

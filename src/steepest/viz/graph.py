@@ -137,8 +137,9 @@ def draw_graph(output: Tensor, filename: str | os.PathLike | None = None, *,
                grads: bool = True) -> str | GraphView:
     """Render `output`'s graph to `filename`; the format is the extension (png, svg, pdf; none: png).
 
-    Without a filename, returns a GraphView, which Jupyter shows inline as SVG.
-    Raises GraphvizNotFound, saying how to install it, when `dot` is missing.
+    Without a filename, returns a GraphView, which Jupyter shows inline as SVG (as a table of the
+    nodes when `dot` is missing). With one, raises GraphvizNotFound, saying how to install it, when
+    `dot` is missing.
 
     Example:
         >>> import steepest as st
@@ -149,7 +150,6 @@ def draw_graph(output: Tensor, filename: str | os.PathLike | None = None, *,
         True
     """
     if filename is None:
-        _dot_binary()  # the same clear error as for a file, now rather than at display time
         return GraphView(output, grads)
     path = Path(filename)
     kind = path.suffix.lstrip(".").lower() or "png"
