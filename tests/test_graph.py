@@ -149,7 +149,7 @@ def test_non_scalar_output_draws_the_forward_pass_with_a_note():
     src = graph_dot(x * 2)
     assert "value [2, 4]" in src and "grad" not in src.split("label=")[-2]
     assert "shape (2,): gradients are shown for a single value" in src
-    assert "<table>" in show_graph(x * 2)._repr_html_()
+    assert "<table>" in show_graph(x * 2).table()
 
 
 def test_tensor_html_hook_never_raises():
@@ -171,3 +171,16 @@ def test_explain_arrays_matmul_and_broadcast():
     assert "X = [[1, 2], [3, 4]]   (constant)" in text
     assert "df/dW = X.T @ df/dq = [[4], [6]]" in text
     assert "summed to shape (1,)) = 2" in text
+
+
+def test_draw_graph_without_a_file_and_graph_dot_display_in_jupyter(monkeypatch):
+    f = seed_example()
+    src = graph_dot(f)
+    assert isinstance(src, str) and str(src).startswith("digraph steepest {")  # still a string
+    view = draw_graph(f)
+    if shutil.which("dot") is not None:
+        assert "<svg" in src._repr_svg_() and "<svg" in view._repr_svg_()
+        assert view._repr_html_() is None  # Jupyter prefers HTML: only the picture is offered
+    monkeypatch.setattr(shutil, "which", lambda name: None)
+    assert src._repr_svg_() is None and draw_graph(f)._repr_svg_() is None
+    assert "<table>" in draw_graph(f)._repr_html_()  # without dot: the nodes as a table

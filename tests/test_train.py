@@ -240,9 +240,16 @@ def test_float_labels_for_cross_entropy_and_float32_models():
 
 def test_progress_bar_is_off_when_output_is_not_a_terminal(capsys):
     X, y = st.data.xor()
-    st.fit(nn.MLP([2, 2, 1], seed=0), X, y, epochs=3, progress=True)
+    st.fit(nn.MLP([2, 2, 1], seed=0), X, y, epochs=3)  # progress=None: a terminal or a notebook only
     out = capsys.readouterr()
     assert out.out == "" and out.err == ""
+
+
+def test_progress_true_draws_a_bar_on_a_pipe_too(capsys):
+    X, y = st.data.xor()
+    st.fit(nn.MLP([2, 2, 1], seed=0), X, y, epochs=3, progress=True)
+    out = capsys.readouterr()
+    assert out.out == "" and "fit" in out.err and "3/3" in out.err
 
 
 def test_progress_bar_on_a_terminal(monkeypatch):

@@ -80,7 +80,7 @@ def test_descent_1d_numbers_iterates_and_draws_tangents(tmp_path):
     ax = fig.axes[0]
     assert [t.get_text() for t in ax.texts][:3] == ["0", "1", "2"]
     tangents = [ln for ln in ax.lines if ln.get_linestyle() == "--"]
-    assert len(tangents) == len(path)
+    assert 1 <= len(tangents) <= 4  # the first few iterates; the bunched ones would smear into one
     (xa, xb), (ya, yb) = tangents[0].get_data()
     assert (yb - ya) / (xb - xa) == pytest.approx(df1(5.0), rel=1e-6)  # slope f'(x_0)
 

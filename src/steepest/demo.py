@@ -109,7 +109,7 @@ def descent_1d(ctx: Context) -> Section:
         s.check(f"f′(x*) from x₀ = {x0:g} (below 10⁻³)", 0.0, st.grad(f)(float(r.x)), tol=1e-3)
     s.check("f′(x) = 2x + 5 cos x at x = 5", 2 * 5 + 5 * math.cos(5), st.grad(f)(5.0), tol=1e-9)
     labels = [f"x₀ = {x0:g}" for x0 in runs]
-    fig = sv.plot_descent_1d(f, list(runs.values()), labels=labels)
+    fig = sv.plot_descent_1d(f, list(runs.values()), labels=labels, ylabel="f(x) = x² + 5 sin x")
     s.figures.append((ctx.figure(fig, "descent_1d"), "The numbered iterates and their tangents."))
     s.texts.append(("Why each run stopped", "\n".join(f"x₀ = {x0:g}: {r.reason}" for x0, r in runs.items())))
     s.code = ('f = st.parse("x**2 + 5*sin(x)")\n'
@@ -160,10 +160,9 @@ def directional(ctx: Context) -> Section:
     res = st.minimize(phi, x, method="gd", lr=0.1, tol=1e-3, max_iter=200)
     fig = sv.plot_contour(phi, res, labels=[f"gd η = 0.1 ({res.n_iter} steps)"], xlim=(-2.2, 2.2),
                           ylim=(-2.6, 2.6), title="level sets of Φ = 9x₁² + x₂²; −∇Φ (white) crosses them "
-                                                 "at right angles")
+                                                 "at right angles",
+                          xlabel="x₁", ylabel="x₂", zlabel="Φ(x₁, x₂)")
     ax = fig.axes[0]
-    ax.set_xlabel("x₁")
-    ax.set_ylabel("x₂")
     ax.legend(loc="lower left", fontsize=8, framealpha=0.9)
     for vec, color, text in ((g / np.linalg.norm(g), "#ffd92f", "∇Φ"), (u, "#ff7fbf", "u")):
         ax.annotate("", xy=(1 + 0.6 * vec[0], 2 + 0.6 * vec[1]), xytext=(1, 2), zorder=7,
@@ -174,10 +173,8 @@ def directional(ctx: Context) -> Section:
                       "Level sets of Φ, the descent path and −∇Φ (white) at the first iterates; "
                       "at (1, 2) the gradient direction (yellow) and u (pink)."))
     if not ctx.quick:
-        fig = sv.plot_surface(phi, res, xlim=(-2.2, 2.2), ylim=(-2.6, 2.6), title="the surface z = Φ(x₁, x₂)")
-        fig.axes[0].set_xlabel("x₁")
-        fig.axes[0].set_ylabel("x₂")
-        fig.axes[0].set_zlabel("Φ")
+        fig = sv.plot_surface(phi, res, xlim=(-2.2, 2.2), ylim=(-2.6, 2.6), title="the surface z = Φ(x₁, x₂)",
+                              xlabel="x₁", ylabel="x₂", zlabel="Φ")
         s.figures.append((ctx.figure(fig, "gradient_surface"), "The same descent on the surface."))
     s.code = ('phi = st.parse("9*x1**2 + x2**2")\n'
               'st.grad(phi)([1.0, 2.0])                                  # [18, 4]\n'
@@ -228,11 +225,14 @@ def xy_steps(ctx: Context) -> Section:
     for t, want in enumerate((-12.0, -7.48, -4.49), start=0):  # the seed rounds -4.4992 to -4.49
         s.check(f"f after {t} step{'s' if t != 1 else ''}", want, f(*path[t]), tol=1e-2)
     fig = sv.plot_contour(f, path, labels=["x ← x + 0.2 ∇f(x)"], gradient_arrows=False, xlim=(-1, 5),
-                          ylim=(-4, 1), title="gradient ascent on f = xy: each step crosses the level sets")
+                          ylim=(-4, 1), title="gradient ascent on f = xy: each step crosses the level sets",
+                          zlabel="f(x, y) = xy")
     ax = fig.axes[0]
-    for t, p in enumerate(path):
+    for t, p in enumerate(path):  # dark on a white box: readable on every colour of the map
         ax.annotate(f"t = {t}: f = {_num(f(*p))}", (p[0], p[1]), xytext=(-10, -4), textcoords="offset points",
-                    ha="right", color="white", fontsize=9, weight="bold", zorder=7)
+                    ha="right", color="#1d2330", fontsize=9, weight="bold", zorder=7,
+                    bbox={"boxstyle": "round,pad=0.2", "facecolor": "white", "edgecolor": "none",
+                          "alpha": 0.85})
     s.figures.append((ctx.figure(fig, "xy_steps"), "Level sets of xy and the three steps from (4, −3)."))
     steps = [f"t = {t}: (x, y) = {_num(p)}, f = {_num(f(*p))}, ∇f = {_num(df(p))}"
              for t, p in enumerate(path)]
@@ -326,7 +326,7 @@ def sigmoid_neuron(ctx: Context) -> Section:
 
 # --- 5. linear regression -------------------------------------------------------------------------------
 def linear_regression(ctx: Context) -> Section:
-    from steepest.viz._mpl import plt
+    from steepest.viz._mpl import plt, readable
 
     s = Section("regression", "Linear regression: J(w, b) = (1/n) Σ (yᵢ − (w xᵢ + b))²")
     s.intro = ("Twenty noisy points around y = 3x + 1. The seed's gradient, ∂J/∂w = −(2/n) Σ xᵢ(yᵢ − ŷᵢ) "
@@ -350,22 +350,20 @@ def linear_regression(ctx: Context) -> Section:
     exact = np.polyfit(xs, ys, 1)
     s.check("(w, b) against least squares", exact, res.x, 1e-3)
     s.check("J never goes up (max ΔJ ≤ 0)", 0.0, max(0.0, float(np.max(np.diff(res.values)))), 1e-12)
-    fig, (ax1, ax2, ax3) = plt().subplots(1, 3, figsize=(16, 4.6), gridspec_kw={"width_ratios": [1.2, 1, 1]})
+    fig, (ax1, ax2, ax3) = plt().subplots(1, 3, figsize=(13, 4.4), gridspec_kw={"width_ratios": [1.2, 1, 1]})
     from steepest.viz.descent import draw_contour
 
     draw_contour(ax1, J, [np.asarray(res.path)], [f"gd α = 0.1 ({res.n_iter} steps)"], (-0.5, 4.0),
-                 (-1.0, 2.5), True, 25, 120)
-    ax1.set_xlabel("w")
-    ax1.set_ylabel("b")
+                 (-1.0, 2.5), True, 25, 120, xlabel="w", ylabel="b")
     ax1.set_title("J(w, b) and the descent path", fontsize=10)
     ax2.scatter(xs, ys, color="#1f4e79", s=22, label="data", zorder=3)
     grid = np.linspace(0, 2, 50)
-    for t, shade in ((0, "#dddddd"), (3, "#bbbbbb"), (10, "#888888")):
+    for t, shade in ((0, "#c8c8c8"), (3, "#9e9e9e"), (10, "#6e6e6e")):
         wt, bt = res.path[min(t, len(res.path) - 1)]
         ax2.plot(grid, wt * grid + bt, color=shade, lw=1.2, ls="--", label=f"after {t} steps")
     ax2.plot(grid, res.x[0] * grid + res.x[1], color="#d62728", lw=2,
              label=f"ŷ = {res.x[0]:.2f} x + {res.x[1]:.2f} ({res.n_iter} steps)")
-    ax2.legend(fontsize=8)
+    ax2.legend(loc="lower right", fontsize=8)  # the data rise to the upper right
     ax2.set_xlabel("x")
     ax2.set_ylabel("y")
     ax2.set_title("the line after 0, 3, 10 steps and at the end", fontsize=10)
@@ -375,6 +373,7 @@ def linear_regression(ctx: Context) -> Section:
     ax3.set_ylabel("J(w_t, b_t)")
     ax3.set_title("J goes down at every step", fontsize=10)
     ax3.grid(alpha=0.3, which="both")
+    readable(fig)  # shown page-wide: no text smaller than 8 pt
     fig.tight_layout()
     s.figures.append((ctx.figure(fig, "linear_regression"), "Descent in (w, b), the line, J per step."))
     s.code = ('J = lambda w, b: st.mean((ys - (w * xs + b)) ** 2)\n'
@@ -385,7 +384,7 @@ def linear_regression(ctx: Context) -> Section:
 # --- 6. OR and XOR learned by gradient descent ---------------------------------------------------------
 def or_xor(ctx: Context) -> Section:
     import steepest.viz as sv
-    from steepest.viz._mpl import plt
+    from steepest.viz._mpl import plt, readable
 
     s = Section("orxor", "OR and XOR, learned by gradient descent")
     s.intro = ("The seeds' earlier examples set the weights of OR and XOR networks by hand; here gradient "
@@ -395,7 +394,7 @@ def or_xor(ctx: Context) -> Section:
     epochs = 600 if ctx.quick else 2000
     cases = [("OR, one neuron", st.data.or_(), [2, 1]), ("XOR, one neuron", st.data.xor(), [2, 1]),
              ("XOR, MLP 2-4-1", st.data.xor(), [2, 4, 1])]
-    fig, axes = plt().subplots(2, 3, figsize=(15, 9), gridspec_kw={"height_ratios": [1.25, 1]})
+    fig, axes = plt().subplots(2, 3, figsize=(13, 8.4), gridspec_kw={"height_ratios": [1.25, 1]})
     for k, (label, (X, y), sizes) in enumerate(cases):
         model = st.nn.MLP(sizes, activation="tanh", output_activation="sigmoid", seed=1)
         hist = st.fit(model, X, y, loss="bce", optimizer="momentum", lr=0.5, epochs=epochs, progress=False)
@@ -408,7 +407,8 @@ def or_xor(ctx: Context) -> Section:
                     ha="center", va="center", fontsize=12, bbox={"facecolor": "white", "alpha": 0.85})
         else:
             s.check(f"{label}: training accuracy", 1.0, acc, tol=0)
-        sv.plot_loss(hist, ax=axes[1][k], title=f"{label}: loss")
+        sv.plot_loss(hist, ax=axes[1][k], title=f"{label}: loss", log=True)  # one scale for the three
+    readable(fig)
     fig.tight_layout()
     s.figures.append((ctx.figure(fig, "or_xor"), "Decision boundaries (top), loss per epoch (bottom)."))
     s.code = ('X, y = st.data.xor()\n'

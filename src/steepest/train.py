@@ -16,6 +16,7 @@ import html
 import math
 import sys
 import time
+import warnings
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
@@ -238,9 +239,14 @@ def _correct(kind: str, out: np.ndarray, y: np.ndarray) -> int:
     return int(np.count_nonzero((out > threshold) == (y > 0.5)))
 
 
-def _show_progress(progress: bool) -> bool:
-    if not progress:
-        return False
+def _show_progress(progress: bool | None) -> bool:
+    """True: always (a pipe too); False: never; None: on a terminal or in a notebook."""
+    if progress is not None:
+        return bool(progress)
+    ipython = sys.modules.get("IPython")
+    shell = ipython.get_ipython() if ipython is not None and hasattr(ipython, "get_ipython") else None
+    if shell is not None and getattr(shell, "kernel", None) is not None:
+        return True  # a Jupyter kernel: tqdm.auto draws a notebook bar
     try:
         return sys.stdout.isatty() and sys.stderr.isatty()
     except (AttributeError, ValueError):
@@ -263,7 +269,8 @@ def fit(model: Any, X: Any, y: Any, loss: str | Callable = "mse", optimizer: Any
         seed: Seed = None,
         validation_data: tuple[Any, Any] | None = None, validation_split: float = 0.0,
         early_stopping: int | EarlyStopping | None = None, schedule: Callable[[int], float] | None = None,
-        callbacks: Iterable[Callback] = (), progress: bool = True, metrics: Sequence[str] | None = None,
+        callbacks: Iterable[Callback] = (), progress: bool | None = None,
+        metrics: Sequence[str] | None = None,
         **optimizer_options: Any) -> History:
     """Train `model` on (X, y) by gradient descent and return the History.
 
@@ -288,7 +295,8 @@ def fit(model: Any, X: Any, y: Any, loss: str | Callable = "mse", optimizer: Any
         schedule: a function epoch -> learning rate (0-based epoch), e.g. from steepest.optim.
         callbacks: functions cb(epoch, logs) called after each epoch (epoch 1-based, logs a dict
             of the epoch's numbers and "model"); one that returns True stops training.
-        progress: show a progress bar (tqdm) when the output is a terminal.
+        progress: a progress bar (tqdm.auto): None (default) on a terminal or in a notebook,
+            True always (also on a pipe), False never.
         metrics: ["accuracy"] to report accuracy for a loss that is not a classification loss
             (e.g. mse on 0/1 targets); by default accuracy goes with bce, bce_with_logits, cross_entropy.
         **optimizer_options: passed to the optimizer (momentum=0.9, betas=..., weight_decay=...).
@@ -465,7 +473,9 @@ class _Loop:
         h = self.history
         bar = None
         if show:
-            from tqdm import tqdm
+            with warnings.catch_warnings():  # without ipywidgets tqdm.auto draws text, and warns on import
+                warnings.simplefilter("ignore")
+                from tqdm.auto import tqdm  # a widget in a notebook, text elsewhere
 
             bar = tqdm(total=epochs, desc="fit", unit="epoch", leave=True, dynamic_ncols=True)
         try:

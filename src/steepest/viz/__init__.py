@@ -16,7 +16,15 @@ from steepest.viz.animate import animate_descent
 from steepest.viz.curves import plot_decision_boundary, plot_loss, plot_lr
 from steepest.viz.descent import plot_contour, plot_descent_1d, plot_surface
 from steepest.viz.explain import explain
-from steepest.viz.graph import GraphView, GraphvizNotFound, draw_graph, graph_dot, show_graph, tensor_html
+from steepest.viz.graph import (
+    DotSource,
+    GraphView,
+    GraphvizNotFound,
+    draw_graph,
+    graph_dot,
+    show_graph,
+    tensor_html,
+)
 from steepest.viz.lr_find import plot_lr_find
 from steepest.viz.race import plot_race
 from steepest.viz.steps import plot_convergence
@@ -25,6 +33,6 @@ from steepest.viz.sweep import plot_sweep
 __all__ = [
     "save", "plot_descent_1d", "plot_contour", "plot_surface", "plot_race", "plot_loss", "plot_lr",
     "plot_decision_boundary", "animate_descent", "graph_dot", "draw_graph", "show_graph", "GraphView",
-    "GraphvizNotFound", "explain", "tensor_html", "plot_lr_find",
+    "DotSource", "GraphvizNotFound", "explain", "tensor_html", "plot_lr_find",
     "plot_sweep", "plot_convergence",
 ]

@@ -14,25 +14,73 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["plt", "save", "finish", "as_path", "vectorize", "gradient_of", "call", "takes_vector"]
+__all__ = ["plt", "inline", "readable", "save", "finish", "as_path", "vectorize", "gradient_of", "call",
+           "takes_vector"]
 
 
 def plt():
-    """matplotlib.pyplot, with the Agg backend when no display is available."""
+    """matplotlib.pyplot; Agg only when nothing chose a backend and there is no display.
+
+    A backend already chosen is kept: MPLBACKEND (ipykernel sets the inline one), a matplotlibrc,
+    matplotlib.use, or pyplot imported before us; so is whatever IPython picks.
+    """
     if "matplotlib.pyplot" not in sys.modules:
-        headless = not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY")
-        if headless and sys.platform.startswith("linux") and "MPLBACKEND" not in os.environ:
-            os.environ["MPLBACKEND"] = "Agg"
         try:
             import matplotlib
         except ImportError as e:
-            raise ImportError("steepest.viz needs matplotlib: pip install 'steepest[viz]' "
-                              "(or pip install matplotlib pillow)") from e
-        if headless and sys.platform.startswith("linux"):
+            raise ImportError("steepest.viz needs matplotlib, a dependency of steepest: "
+                              "pip install matplotlib (or reinstall steepest)") from e
+        if _headless_and_unchosen(matplotlib):
             matplotlib.use("Agg")
     import matplotlib.pyplot as pyplot
 
     return pyplot
+
+
+def _in_ipython() -> bool:
+    ipython = sys.modules.get("IPython")
+    return ipython is not None and getattr(ipython, "get_ipython", lambda: None)() is not None
+
+
+def _headless_and_unchosen(matplotlib: Any) -> bool:
+    """Linux without a display, outside IPython, and no backend named anywhere."""
+    if os.environ.get("MPLBACKEND") or _in_ipython() or not sys.platform.startswith("linux"):
+        return False
+    if os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"):
+        return False
+    rc = matplotlib.rcParams
+    chosen = getattr(rc, "_get_backend_or_none", None)  # None while matplotlib would still pick one
+    return chosen is None or chosen() is None
+
+
+def inline() -> bool:
+    """Whether figures are shown by IPython's inline backend (a notebook, Jupyter's default)."""
+    if "matplotlib.pyplot" not in sys.modules:
+        return False
+    import matplotlib
+
+    return "inline" in str(matplotlib.get_backend()).lower()
+
+
+PAGE_WIDTH = 10.0  # inches: a figure wider than this is shown shrunk to it (a page, a notebook cell)
+MIN_TEXT = 8.0  # points: the smallest text should be at least this big once shrunk
+
+
+def readable(fig: Any, *, page: float = PAGE_WIDTH, smallest: float = MIN_TEXT) -> Any:
+    """Enlarge any text that would be smaller than `smallest` points once the figure is shrunk to `page`
+    inches wide: titles, labels, tick labels, legends and annotations. Call it before the layout."""
+    need = smallest * max(1.0, fig.get_figwidth() / page)
+    from matplotlib.text import Text
+
+    for ax in fig.axes:
+        for axis in (ax.xaxis, ax.yaxis, getattr(ax, "zaxis", None)):
+            labels = axis.get_ticklabels(which="both") if axis is not None else []
+            if labels and min(t.get_fontsize() for t in labels) < need:
+                axis.set_tick_params(which="both", labelsize=need)  # also the ticks made at draw time
+    for text in fig.findobj(Text):
+        if text.get_text() and text.get_fontsize() < need:
+            text.set_fontsize(need)
+    return fig
 
 
 def save(fig: Any, path: str | os.PathLike, *, dpi: int = 120) -> str:
@@ -51,10 +99,17 @@ def save(fig: Any, path: str | os.PathLike, *, dpi: int = 120) -> str:
     return str(path)
 
 
-def finish(fig: Any, save_to: str | os.PathLike | None) -> Any:
-    """Tidy the layout, save if asked, and return the figure."""
+def finish(fig: Any, save_to: str | os.PathLike | None, *, own: bool = True) -> Any:
+    """Save if asked, and return the figure.
+
+    In a notebook (inline backend) a figure we made (`own`) is taken off pyplot's list of open
+    figures: the returned Figure is then shown once, as the cell's result, and not a second
+    time by the backend at the end of the cell. A figure of the caller's (`ax=`) is left alone.
+    """
     if save_to is not None:
         save(fig, save_to)
+    if own and inline():
+        plt().close(fig)
     return fig
 
 

@@ -14,7 +14,7 @@ import numpy as np
 
 from steepest.viz._mpl import finish, plt
 
-__all__ = ["plot_loss", "plot_lr", "plot_decision_boundary"]
+__all__ = ["plot_loss", "plot_lr", "plot_decision_boundary", "class_colors"]
 
 
 def _get(obj: Any, key: str) -> Any:
@@ -54,6 +54,7 @@ def plot_loss(history: Any, *, log: bool | None = None, title: str | None = None
     """
     series = _series(history)
     pyplot = plt()
+    own = ax is None  # a caller's Axes: the figure is theirs
     fig, ax = (ax.figure, ax) if ax is not None else pyplot.subplots(figsize=(6.4, 4))
     for label, v in series.items():
         ax.plot(np.arange(1, len(v) + 1), v, lw=1.8, label=label)
@@ -66,12 +67,18 @@ def plot_loss(history: Any, *, log: bool | None = None, title: str | None = None
         log = allv.size > 0 and allv.min() > 0 and allv.max() / allv.min() > 100
     if log:
         ax.set_yscale("log")
+        if allv.size and allv.max() < 10 * allv.min():  # within a decade: 0.7, 0.8 rather than 7 x 10^-1
+            from matplotlib.ticker import FuncFormatter
+
+            plain = FuncFormatter(lambda v, _: f"{v:.2g}")
+            ax.yaxis.set_major_formatter(plain)
+            ax.yaxis.set_minor_formatter(plain)
     ax.set_xlabel("epoch")
     ax.set_ylabel("loss")
     ax.grid(alpha=0.3, which="both")
     ax.legend()
     ax.set_title(title or "loss", fontsize=10)
-    return finish(fig, save)
+    return finish(fig, save, own=own)
 
 
 def plot_lr(lrs: Any, *, log: bool | None = None, title: str | None = None, ax: Any = None,
@@ -87,6 +94,7 @@ def plot_lr(lrs: Any, *, log: bool | None = None, title: str | None = None, ax: 
             break
     v = np.asarray(lrs, dtype=float).reshape(-1)
     pyplot = plt()
+    own = ax is None  # a caller's Axes: the figure is theirs
     fig, ax = (ax.figure, ax) if ax is not None else pyplot.subplots(figsize=(6.4, 3.2))
     ax.plot(np.arange(len(v)), v, lw=1.8, color="#9467bd")
     if log is None:
@@ -97,7 +105,16 @@ def plot_lr(lrs: Any, *, log: bool | None = None, title: str | None = None, ax: 
     ax.set_ylabel("learning rate")
     ax.grid(alpha=0.3, which="both")
     ax.set_title(title or "learning-rate schedule", fontsize=10)
-    return finish(fig, save)
+    return finish(fig, save, own=own)
+
+
+def class_colors(k: int) -> list[str]:
+    """One colour per class, the same for its points and its region: blue and red for two, tab10 beyond."""
+    if k <= 2:
+        return ["#2166ac", "#b2182b"][:max(k, 1)]
+    from matplotlib.colors import to_hex
+
+    return [to_hex(plt().cm.tab10(i % 10)) for i in range(k)]
 
 
 def _predictor(model: Any) -> Callable[[np.ndarray], np.ndarray]:
@@ -148,24 +165,30 @@ def plot_decision_boundary(model: Any, X: Any, y: Any, *, threshold: float | Non
     G1, G2 = np.meshgrid(xs, ys)
     S = _predictor(model)(np.column_stack([G1.ravel(), G2.ravel()])).reshape(G1.shape)
     pyplot = plt()
-    fig, ax = (ax.figure, ax) if ax is not None else pyplot.subplots(figsize=(5.6, 5))
+    own = ax is None  # a caller's Axes: the figure is theirs
+    fig, ax = (ax.figure, ax) if ax is not None else pyplot.subplots(figsize=(6.4, 5))
     classes = np.unique(y)
+    palette = class_colors(len(classes))
     if len(classes) <= 2:
         if threshold is None:
             threshold = 0.5 if S.min() >= 0 and S.max() <= 1 else 0.0
         ax.contourf(G1, G2, S, levels=30, cmap="RdBu_r", alpha=0.3)
         ax.contour(G1, G2, S, levels=[threshold], colors="k", linewidths=2)
-    else:
-        ax.contourf(G1, G2, S, levels=np.arange(len(classes) + 1) - 0.5, cmap="tab10", alpha=0.3)
-    palette = ["#2166ac", "#b2182b"]
-    if len(classes) > 2:
-        palette = [plt().cm.tab10(i % 10) for i in range(len(classes))]
+    else:  # S is the winning column j, the j-th class in sorted order: its region gets that class's colour
+        bounds = np.arange(len(classes) + 1) - 0.5  # band j holds the value j
+        ax.contourf(G1, G2, S, levels=bounds, colors=palette, alpha=0.3)
+        ax.contour(G1, G2, S, levels=bounds[1:-1], colors="k", linewidths=1.5)
     for i, c in enumerate(classes):
         mine = y == c
         ax.scatter(X[mine, 0], X[mine, 1], color=palette[i], edgecolor="white", linewidth=0.8, s=34,
                    label=f"class {c:g}" if np.issubdtype(type(c), np.number) else f"class {c}", zorder=3)
-    ax.legend(loc="upper right", fontsize=8, framealpha=0.85)
+    # beside the map, not on it: a legend inside would hide data (the point (1, 1) of OR and XOR)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0, fontsize=9, frameon=False,
+              handletextpad=0.1, borderpad=0.2)
     ax.set_xlabel("x1")
     ax.set_ylabel("x2")
-    ax.set_title(title or "decision boundary (black) and the data", fontsize=10)
-    return finish(fig, save)
+    ax.set_title(title or f"decision boundar{'y' if len(classes) <= 2 else 'ies'} (black) and the data",
+                 fontsize=10)
+    if own:
+        fig.tight_layout()
+    return finish(fig, save, own=own)

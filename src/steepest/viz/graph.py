@@ -1,7 +1,8 @@
 """The computational graph of a tensor, drawn left to right with each node's value and gradient.
 
-`graph_dot` writes Graphviz DOT source (no Graphviz needed); `draw_graph` renders it with
-Graphviz's `dot` program; `show_graph` returns a `GraphView` that Jupyter shows as SVG.
+`graph_dot` writes Graphviz DOT source (no Graphviz needed; Jupyter draws it when `dot` is there);
+`draw_graph` renders it with Graphviz's `dot` program, to a file or inline; `show_graph` returns a
+`GraphView` that Jupyter shows as SVG (an HTML table without `dot`).
 """
 
 from __future__ import annotations
@@ -18,7 +19,8 @@ from steepest.tensor import Tensor
 from steepest.viz._nodes import Node, fmt, walk
 from steepest.viz.explain import explain
 
-__all__ = ["graph_dot", "draw_graph", "show_graph", "tensor_html", "GraphView", "GraphvizNotFound", "explain"]
+__all__ = ["graph_dot", "draw_graph", "show_graph", "tensor_html", "GraphView", "DotSource",
+           "GraphvizNotFound", "explain"]
 
 _INSTALL = ("install Graphviz: `apt-get install graphviz` (Debian/Ubuntu), `brew install graphviz` (macOS), "
             "or `make setup`; graph_dot(output) gives the DOT source without it")
@@ -26,6 +28,19 @@ _INSTALL = ("install Graphviz: `apt-get install graphviz` (Debian/Ubuntu), `brew
 
 class GraphvizNotFound(RuntimeError):
     """Graphviz's `dot` program is not on PATH."""
+
+
+class DotSource(str):
+    """DOT source: a str (print it, write it, search it) that Jupyter draws as SVG when `dot` is there."""
+
+    def _repr_svg_(self) -> str | None:
+        try:
+            return render_dot(str(self), "svg").decode()
+        except (GraphvizNotFound, RuntimeError, OSError, subprocess.SubprocessError):
+            return None  # Jupyter then shows the text
+
+    def _repr_pretty_(self, printer, cycle: bool) -> None:
+        printer.text(str(self))  # the source itself, not a quoted string with \n in it
 
 
 def _quote(text: str) -> str:
@@ -53,11 +68,12 @@ def _label(node: Node, grads: bool) -> str:
     return "\n".join(lines)
 
 
-def graph_dot(output: Tensor, *, grads: bool = True) -> str:
+def graph_dot(output: Tensor, *, grads: bool = True) -> DotSource:
     """DOT source of `output`'s graph: one node per op and per leaf, inputs on the left.
 
     Each node reads `name = expression`, `value ...` and (with `grads`) `grad ...`, the
-    gradient of `output` with respect to that node.
+    gradient of `output` with respect to that node. The result is a `str` (a DotSource) that
+    Jupyter shows as the drawn graph.
 
     Example:
         >>> import steepest as st
@@ -97,7 +113,7 @@ def graph_dot(output: Tensor, *, grads: bool = True) -> str:
     if note:
         lines.append(f"  label={_quote(note)}; labelloc=b; fontname=\"Helvetica\"; fontsize=10;")
     lines.append("}")
-    return "\n".join(lines) + "\n"
+    return DotSource("\n".join(lines) + "\n")
 
 
 def _dot_binary() -> str:
@@ -117,17 +133,24 @@ def render_dot(source: str, fmt_: str = "svg") -> bytes:
     return done.stdout
 
 
-def draw_graph(output: Tensor, filename: str | os.PathLike, *, grads: bool = True) -> str:
+def draw_graph(output: Tensor, filename: str | os.PathLike | None = None, *,
+               grads: bool = True) -> str | GraphView:
     """Render `output`'s graph to `filename`; the format is the extension (png, svg, pdf; none: png).
 
-    Raises GraphvizNotFound, saying how to install it, when `dot` is missing.
+    Without a filename, returns a GraphView, which Jupyter shows inline as SVG (as a table of the
+    nodes when `dot` is missing). With one, raises GraphvizNotFound, saying how to install it, when
+    `dot` is missing.
 
     Example:
         >>> import steepest as st
         >>> x = st.tensor(3.0, requires_grad=True, name="x")
         >>> draw_graph(x * x, "/tmp/steepest_graph.svg")
         '/tmp/steepest_graph.svg'
+        >>> "<svg" in draw_graph(x * x)._repr_svg_()
+        True
     """
+    if filename is None:
+        return GraphView(output, grads)
     path = Path(filename)
     kind = path.suffix.lstrip(".").lower() or "png"
     if kind not in ("png", "svg", "pdf", "dot", "gv"):
@@ -146,14 +169,22 @@ class GraphView:
         self.output = output
         self.grads = grads and output.requires_grad and output.data.size == 1
         self.source = graph_dot(output, grads=self.grads)
+        self._svg: str | None = None
 
     def _repr_svg_(self) -> str | None:
-        try:
-            return render_dot(self.source, "svg").decode()
-        except (GraphvizNotFound, RuntimeError):
-            return None  # Jupyter then falls back to _repr_html_
+        if self._svg is None:
+            try:
+                self._svg = render_dot(self.source, "svg").decode()
+            except (GraphvizNotFound, RuntimeError, OSError, subprocess.SubprocessError):
+                return None  # Jupyter then falls back to _repr_html_
+        return self._svg
 
-    def _repr_html_(self) -> str:
+    def _repr_html_(self) -> str | None:
+        # Jupyter prefers text/html to image/svg+xml: offer the table only when there is no picture
+        return self.table() if self._repr_svg_() is None else None
+
+    def table(self) -> str:
+        """The nodes as an HTML table: name, how each was computed, value, gradient."""
         nodes = walk(self.output, grads=self.grads)
         rows = "".join(
             f"<tr><td>{html.escape(n.name)}</td><td>{html.escape(n.expression() if n.op else 'leaf')}</td>"

@@ -47,6 +47,7 @@ def plot_lr_find(
         The matplotlib Figure.
     """
     pyplot = plt()
+    own = ax is None  # a caller's Axes: the figure is theirs
     fig, ax = (ax.figure, ax) if ax is not None else pyplot.subplots(figsize=(7.2, 4.4))
     colors = pyplot.cm.tab10(np.arange(10))
     for k, (lrs, raw, smooth) in enumerate(zip(found.lrs, found.losses, found.smoothed, strict=True)):
@@ -70,4 +71,4 @@ def plot_lr_find(
         or f"learning-rate range test: {len(found.lrs)} seeds {spread} within {found.spread:.2f} decades",
         fontsize=10,
     )
-    return finish(fig, save)
+    return finish(fig, save, own=own)

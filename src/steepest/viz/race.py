@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from steepest.viz._mpl import as_path, finish, plt, vectorize
+from steepest.viz._mpl import as_path, finish, plt, readable, vectorize
 from steepest.viz.descent import _limits2d, draw_contour
 
 __all__ = ["plot_race"]
@@ -75,12 +75,17 @@ def plot_race(f: Callable, results: Mapping[str, Any], *, xlim: tuple[float, flo
         ax2.plot(t, y, "-", color=c, lw=1.8, label=f"{lab} ({int(t[-1])} steps)")
     if log:
         ax2.set_yscale("log")
-    ax2.set_xlabel("iteration t")
+    lengths = [len(v) for v in vals]
+    if max(lengths) > 50 * min(lengths):  # 40 steps next to 17,000 would be a vertical line at t = 0
+        ax2.set_xscale("symlog", linthresh=10)
+        ax2.set_xlim(left=0)
+    ax2.set_xlabel("iteration t" + (" (log scale past 10)" if ax2.get_xscale() == "symlog" else ""))
     ax2.set_ylabel("f(x_t)" if shift > 0 else "f(x_t) - min f seen")
     ax2.grid(alpha=0.3, which="both")
     ax2.legend(fontsize=8)
     ax2.set_title("how fast each one goes down", fontsize=10)
     if title:
         fig.suptitle(title)
+    readable(fig)  # wider than a page: no text under 8 pt once shrunk to fit
     fig.tight_layout()
     return finish(fig, save)

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from steepest.viz._mpl import finish, plt
+from steepest.viz._mpl import finish, plt, readable
 
 __all__ = ["plot_convergence", "iterations_to"]
 
@@ -56,8 +56,9 @@ def plot_convergence(
     fig, axes = pyplot.subplots(
         1,
         ncols,
-        figsize=(12 if ncols == 2 else 7, 4.6),
+        figsize=(12 if ncols == 2 else 7, 5.4),
         squeeze=False,
+        layout="constrained",  # makes room for the legend outside
         gridspec_kw={"width_ratios": [1.6, 1][:ncols]},
     )
     ax = axes[0][0]
@@ -79,13 +80,14 @@ def plot_convergence(
     ax.set_xlabel("iteration t (log scale past 10)")
     ax.set_ylabel("gradient norm ||grad f(x_t)||")
     ax.grid(alpha=0.3, which="both")
-    ax.legend(fontsize=8)
+    # below the panels, not on the curves
+    fig.legend(*ax.get_legend_handles_labels(), loc="outside lower center", ncol=3, fontsize=8, frameon=False)
     ax.set_title("how fast the gradient goes to 0", fontsize=10)
     if tol is not None:
         _bars(axes[0][1], results, tol, colors)
     if title:
         fig.suptitle(title)
-    fig.tight_layout()
+    readable(fig)  # wider than a page: no text under 8 pt once shrunk to fit
     return finish(fig, save)
 
 

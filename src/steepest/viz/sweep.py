@@ -70,6 +70,7 @@ def plot_sweep(
     xs, ys, grid = sweep_grid(result, x, y, metric)
     pyplot = plt()
     size = (1.2 * len(xs) + 3, 0.8 * len(ys) + 2.2)
+    own = ax is None  # a caller's Axes: the figure is theirs
     fig, ax = (ax.figure, ax) if ax is not None else pyplot.subplots(figsize=size)
     finite = grid[np.isfinite(grid)]
     if log is None:
@@ -96,4 +97,4 @@ def plot_sweep(
     best = "lowest" if metric != "accuracy" else "highest"
     ax.set_title(title or f"{metric} of {len(result.trials)} trials, {best} outlined", fontsize=10)
     fig.tight_layout()
-    return finish(fig, save)
+    return finish(fig, save, own=own)
